@@ -1,0 +1,50 @@
+# hm_unit_test(NAME SOURCES a.c b.c LIBS x y [LABELS l] [ENV K=V ...] [TIMEOUT s])
+function(hm_unit_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                       ENVIRONMENT "HM_SRC=${CMAKE_SOURCE_DIR};HM_BUILD=${CMAKE_BINARY_DIR};${T_ENV}")
+endfunction()
+
+# hm_script_test(NAME SCRIPT path [LABELS l] [TIMEOUT s]): a shell test run from the
+# source tree with the build folder in HM_BUILD.
+function(hm_script_test name)
+  cmake_parse_arguments(T "" "SCRIPT;TIMEOUT" "LABELS;ENV" ${ARGN})
+  add_test(NAME ${name} COMMAND bash ${T_SCRIPT})
+  if(NOT T_LABELS)
+    set(T_LABELS integration)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                       ENVIRONMENT "HM_SRC=${CMAKE_SOURCE_DIR};HM_BUILD=${CMAKE_BINARY_DIR};${T_ENV}")
+endfunction()
+
+# hm_fuzz_target(NAME SOURCES s.c LIBS l CORPUS dir): built only with HM_FUZZ=ON; ctest runs it
+# briefly (label fuzz, HM_FUZZ_SECONDS, default 10).
+function(hm_fuzz_target name)
+  cmake_parse_arguments(T "" "CORPUS" "SOURCES;LIBS" ${ARGN})
+  if(NOT HM_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  set(seconds $ENV{HM_FUZZ_SECONDS})
+  if(NOT seconds)
+    set(seconds 10)
+  endif()
+  math(EXPR tmo "${seconds} + 120")
+  add_test(NAME ${name}
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz/run-one.sh $<TARGET_FILE:${name}> ${T_CORPUS} ${seconds})
+  set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT ${tmo})
+endfunction()
