@@ -1,0 +1,21 @@
+/* cli_http.h: HTTPS with mutual TLS for the CLI. */
+#ifndef HM_CLI_HTTP_H
+#define HM_CLI_HTTP_H
+
+#include <hm/common.h>
+
+struct cli_http_opts {
+    const char *url;    /* https://host:port[/prefix] */
+    const char *cacert; /* CA that signed the server's certificate */
+    const char *cert;   /* client certificate chain (PEM), may be NULL */
+    const char *key;    /* client private key (PEM) */
+};
+
+/* Sends one request and reads the reply: *status is the HTTP status, *reply the body
+ * (NUL-terminated, malloc'ed).  HM_E_IO when the server cannot be reached or the TLS
+ * handshake fails (a missing or wrong client certificate shows up here). */
+HM_MUST_CHECK hm_err cli_https(const struct cli_http_opts *o, const char *method, const char *path,
+                               const uint8_t *body, size_t len, int *status, uint8_t **reply,
+                               size_t *reply_len);
+
+#endif
