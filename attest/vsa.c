@@ -15,7 +15,7 @@
 
 #define LEVEL_MAX 64u
 
-/* [A-Z0-9_]{1,64} */
+/* [A-Z0-9_]{1,64}; SLSA_ is SLSA's prefix (formats.md 1.4): only its build levels. */
 static bool
 is_level(const char *s)
 {
@@ -23,6 +23,10 @@ is_level(const char *s)
 
     if (s == NULL || (len = strnlen(s, LEVEL_MAX + 1)) == 0 || len > LEVEL_MAX) {
         return false;
+    }
+    if (strncmp(s, "SLSA_", 5) == 0) {
+        return len == 18 && strncmp(s, "SLSA_BUILD_LEVEL_", 17) == 0 && s[17] >= '0' &&
+               s[17] <= '3';
     }
     for (size_t i = 0; i < len; i++) {
         if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
@@ -60,7 +64,8 @@ vsa_check(const struct hm_vsa *v)
     }
     for (size_t i = 0; i < v->n_inputs; i++) {
         if (!hm_attest_printable(v->inputs[i].name, HM_ATTEST_MAX_URI) ||
-            (v->inputs[i].uri != NULL && !hm_attest_printable(v->inputs[i].uri, HM_ATTEST_MAX_URI))) {
+            (v->inputs[i].uri != NULL &&
+             !hm_attest_printable(v->inputs[i].uri, HM_ATTEST_MAX_URI))) {
             return HM_E_INVALID;
         }
     }

@@ -38,10 +38,11 @@ struct hm_vsa {
     size_t n_artifacts;                  /* 1..HM_MAX_SUBJECTS */
     const struct hm_vsa_input *inputs;
     size_t n_inputs; /* 0..HM_VSA_MAX_INPUTS; all of the decision's inputs */
+    /* verifiedLevels; none: HM_VSA_LEVEL_RELEASE alone.  Custom levels must not start with
+     * SLSA_ (formats.md 1.4). */
     const char *const *levels;
-    size_t n_levels; /* 0: HM_VSA_LEVEL_RELEASE alone; names must not start with SLSA_
-                        unless they are SLSA's own levels */
-    bool passed;     /* verificationResult PASSED or FAILED */
+    size_t n_levels;
+    bool passed;           /* verificationResult PASSED or FAILED */
     int64_t time_verified; /* unix seconds */
 };
 
@@ -51,18 +52,17 @@ HM_MUST_CHECK hm_err hm_vsa_statement(const struct hm_vsa *vsa, uint8_t **out, s
 
 /* ---- approvals ---- */
 struct hm_approval {
-    const char *product;  /* [a-z0-9][a-z0-9._-]{0,63} */
-    const char *version;  /* 1..128 bytes of printable ASCII */
-    const char *approver; /* NULL or 1..1024 bytes of printable ASCII */
-    const char *comment;  /* NULL or 1..1024 bytes of printable ASCII */
+    const char *product;                 /* [a-z0-9][a-z0-9._-]{0,63} */
+    const char *version;                 /* 1..128 bytes of printable ASCII */
+    const char *approver;                /* NULL or 1..1024 bytes of printable ASCII */
+    const char *comment;                 /* NULL or 1..1024 bytes of printable ASCII */
     const struct hm_artifact *artifacts; /* the subjects: sha256 and sha512 each */
     size_t n_artifacts;
 };
 
 /* Serialises the approval statement: subjects = the artifacts, predicate {product,
  * version, approver?, comment?}. */
-HM_MUST_CHECK hm_err hm_approval_statement(const struct hm_approval *a, uint8_t **out,
-                                           size_t *len);
+HM_MUST_CHECK hm_err hm_approval_statement(const struct hm_approval *a, uint8_t **out, size_t *len);
 
 /* A bare DSSE envelope: {"payload","payloadType","signatures":[{"keyid","sig"}]}, base64
  * standard with padding.  *out malloc'ed, NUL-terminated. */
