@@ -110,8 +110,8 @@ write_all(int fd, const void *buf, size_t len)
     return HM_OK;
 }
 
-hm_err
-hm_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+static hm_err
+write_file(const char *path, const void *buf, size_t len, unsigned mode, bool sync)
 {
     char tmp[PATH_MAX];
     char dircopy[PATH_MAX];
@@ -126,7 +126,7 @@ hm_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mod
         return HM_E_IO;
     }
     if (fchmod(fd, (mode_t)mode) != 0 || (err = write_all(fd, buf, len)) != HM_OK ||
-        fsync(fd) != 0) {
+        (sync && fsync(fd) != 0)) {
         close(fd);
         (void)unlink(tmp);
         return HM_E_IO;
@@ -136,9 +136,21 @@ hm_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mod
         return HM_E_IO;
     }
     /* Make the rename itself durable. */
-    if ((dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+    if (sync && (dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
     return HM_OK;
+}
+
+hm_err
+hm_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+{
+    return write_file(path, buf, len, mode, true);
+}
+
+hm_err
+hm_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode)
+{
+    return write_file(path, buf, len, mode, false);
 }

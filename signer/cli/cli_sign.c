@@ -171,11 +171,22 @@ sign_parse(int argc, char **argv, struct sign_args *a)
                         "--per-artifact\n");
         return CLI_USAGE;
     }
-    if (a->n_files > HM_MAX_SUBJECTS) {
+    if (!a->per_artifact && a->n_files > HM_MAX_SUBJECTS) {
         fprintf(stderr, "hallmark sign: at most %u artifacts per release\n", HM_MAX_SUBJECTS);
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+/* Time spent writing bundle files, reported apart from signing by --per-artifact. */
+static double write_seconds;
+
+static double
+now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The PAE is signed in the token; ECDSA signatures come back as DER. */
@@ -206,7 +217,7 @@ hash_artifacts(const struct sign_args *a, struct hm_artifact *arts)
 /* Signs one release over arts[0..n) and writes its bundle to path. */
 static int
 sign_one(const struct sign_args *a, struct hm_key *key, const struct hm_artifact *arts, size_t n,
-         const char *path)
+         const char *path, bool sync)
 {
     struct hm_release rel = {
         .product = a->product,
@@ -233,7 +244,11 @@ sign_one(const struct sign_args *a, struct hm_key *key, const struct hm_artifact
         fprintf(stderr, "hallmark sign: signing failed: %s\n", hm_strerror(err));
         goto out;
     }
-    if ((err = hm_write_file_atomic(path, bundle, bundle_len, 0644)) != HM_OK) {
+    double w0 = now_seconds();
+    err = sync ? hm_write_file_atomic(path, bundle, bundle_len, 0644)
+               : hm_write_file_replace(path, bundle, bundle_len, 0644);
+    write_seconds += now_seconds() - w0;
+    if (err != HM_OK) {
         fprintf(stderr, "hallmark sign: cannot write %s: %s\n", path, hm_strerror(err));
         goto out;
     }
@@ -267,7 +282,7 @@ cli_sign(int argc, char **argv)
     struct hm_artifact *arts = NULL;
     char path[PATH_MAX], stem[PATH_MAX];
     struct timespec t0, t1;
-    int rc;
+    int rc, dfd;
 
     if ((rc = sign_parse(argc, argv, &a)) != CLI_OK) {
         return rc < 0 ? CLI_OK : rc;
@@ -291,14 +306,25 @@ cli_sign(int argc, char **argv)
     if (a.per_artifact) {
         for (size_t i = 0; i < a.n_files; i++) {
             if ((rc = bundle_path(&a, arts[i].name, path, sizeof(path))) != CLI_OK ||
-                (rc = sign_one(&a, key, &arts[i], 1, path)) != CLI_OK) {
+                (rc = sign_one(&a, key, &arts[i], 1, path, false)) != CLI_OK) {
                 goto out;
             }
         }
+        /* One flush for all the bundles instead of two fsyncs each. */
+        if ((dfd = open(a.out_dir != NULL ? a.out_dir : ".", O_RDONLY | O_DIRECTORY)) < 0 ||
+            syncfs(dfd) != 0) {
+            fprintf(stderr, "hallmark sign: cannot flush the bundles to disk\n");
+            if (dfd >= 0) {
+                close(dfd);
+            }
+            rc = CLI_USAGE;
+            goto out;
+        }
+        close(dfd);
     } else {
         snprintf(stem, sizeof(stem), "%s-%s", a.product, a.version);
         if ((rc = bundle_path(&a, stem, path, sizeof(path))) != CLI_OK ||
-            (rc = sign_one(&a, key, arts, a.n_files, path)) != CLI_OK) {
+            (rc = sign_one(&a, key, arts, a.n_files, path, true)) != CLI_OK) {
             goto out;
         }
     }
@@ -310,8 +336,11 @@ cli_sign(int argc, char **argv)
                a.version, a.n_files, sigs, hm_key_id(key), hm_key_alg_name(hm_key_alg(key)),
                a.per_artifact ? "" : " -> ", a.per_artifact ? "" : path);
         if (a.per_artifact) {
-            printf("signing rate: %.0f bundles/s (%zu in %.3f s)\n",
-                   secs > 0 ? (double)sigs / secs : 0.0, sigs, secs);
+            double signing = secs - write_seconds;
+            printf("signing rate: %.0f bundles/s (%zu in %.3f s); without writing the files: "
+                   "%.0f bundles/s\n",
+                   secs > 0 ? (double)sigs / secs : 0.0, sigs, secs,
+                   signing > 0 ? (double)sigs / signing : 0.0);
         }
     }
     rc = CLI_OK;

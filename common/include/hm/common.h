@@ -77,9 +77,14 @@ void hm_process_harden(void);
 /* Reads a whole file of at most max bytes; *out is NUL-terminated (not counted in *len). */
 HM_MUST_CHECK hm_err hm_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 HM_MUST_CHECK hm_err hm_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
-/* Writes via a temporary file in the same folder, fsync, rename: readers see old or new. */
+/* Writes via a temporary file in the same folder, fsync, rename: readers see old or new,
+ * and the new content is durable when it returns. */
 HM_MUST_CHECK hm_err hm_write_file_atomic(const char *path, const void *buf, size_t len,
                                           unsigned mode);
+/* The same without the fsyncs: still atomic for readers, durable only after a later
+ * sync (for writing many output files, then one syncfs()). */
+HM_MUST_CHECK hm_err hm_write_file_replace(const char *path, const void *buf, size_t len,
+                                           unsigned mode);
 
 /* ---- base64 (RFC 4648) ---- */
 /* Standard alphabet with padding (protojson, notes). *out is NUL-terminated. */
