@@ -5,6 +5,7 @@
  */
 #include "cli_http.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,7 @@ cli_https(const struct cli_http_opts *o, const char *method, const char *path, c
           size_t len, int *status, uint8_t **reply, size_t *reply_len)
 {
     char host[256], port[8], prefix[512], target[1024];
+    unsigned char ip[16];
     SSL_CTX *ctx = NULL;
     BIO *bio = NULL;
     SSL *ssl = NULL;
@@ -166,13 +168,18 @@ cli_https(const struct cli_http_opts *o, const char *method, const char *path, c
         goto out;
     }
     err = HM_E_IO;
-    snprintf(target, sizeof(target), "%s:%s", host, port);
+    snprintf(target, sizeof(target), strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s", host, port);
     if ((ctx = make_ctx(o)) == NULL || (bio = BIO_new_ssl_connect(ctx)) == NULL ||
         BIO_get_ssl(bio, &ssl) != 1 || ssl == NULL) {
         goto out;
     }
-    SSL_set_tlsext_host_name(ssl, host);
-    if (SSL_set1_host(ssl, host) != 1) {
+    if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1) {
+        /* An address is checked against the certificate's IP SANs, and gets no SNI
+         * (RFC 6066 §3). */
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) {
+            goto out;
+        }
+    } else if (SSL_set_tlsext_host_name(ssl, host) != 1 || SSL_set1_host(ssl, host) != 1) {
         goto out;
     }
     BIO_set_conn_hostname(bio, target);

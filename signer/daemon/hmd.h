@@ -1,0 +1,281 @@
+/*
+ * hmd.h: hallmarkd's private interfaces (config, TLS, HTTP, routes, signing, metrics).
+ *
+ * Nothing outside signer/daemon/ and tests/daemon/ includes this header.  No libevent
+ * or cJSON type appears here: they stay inside the .c files that use them.
+ */
+#ifndef HM_SIGNER_HMD_H
+#define HM_SIGNER_HMD_H
+
+#include <hm/common.h>
+#include <stdatomic.h>
+
+struct hm_hsm;
+struct hm_key;
+struct hm_store;
+struct ssl_ctx_st;
+struct x509_st;
+
+/* ---- config (config.c, config_rules.c) ---- */
+#define HMD_CONFIG_MAX_BYTES   (1u << 20)
+#define HMD_MAX_PRODUCTS       1024
+#define HMD_MAX_CHANNELS       256
+#define HMD_MAX_RULES          256
+#define HMD_MAX_NAME           64
+#define HMD_MAX_IDENTITY       512
+#define HMD_DEFAULT_LISTEN     "127.0.0.1:8443"
+#define HMD_DEFAULT_MAX_BODY   ((size_t)1 << 20)
+#define HMD_DEFAULT_MAX_HEADER ((size_t)16 << 10)
+#define HMD_TRUST_ROOT_MAX     ((size_t)512 << 10)
+
+enum hmd_rule_kind {
+    HMD_RULE_CN = 1,  /* "cn:NAME": the subject common name */
+    HMD_RULE_SAN_DNS, /* "san:dns:NAME" */
+    HMD_RULE_SAN_URI, /* "san:uri:URI" */
+};
+
+struct hmd_rule {
+    enum hmd_rule_kind kind;
+    char *value;
+};
+
+struct hmd_product {
+    char *name;
+    char **channels;
+    size_t n_channels;
+    char *key_ref;      /* as configured: a pkcs11: URI or an object name */
+    char *key_uri;      /* the pkcs11: URI given to hm_hsm_find_key */
+    struct hm_key *key; /* resolved by hmd_config_resolve_keys; owned by the hsm */
+    struct hmd_rule *rules;
+    size_t n_rules;
+};
+
+struct hmd_limits {
+    size_t max_body;
+    size_t max_headers;
+    unsigned max_connections;
+    unsigned read_timeout_ms;
+    unsigned write_timeout_ms;
+    unsigned rate_per_client; /* requests per second per client identity; burst = rate */
+    unsigned workers;         /* signing threads */
+    unsigned io_threads;      /* event loops */
+    unsigned max_inflight;    /* sign requests queued or running */
+    unsigned drain_timeout_ms;
+};
+
+struct hmd_config {
+    char *path;
+    char *text; /* the file as read, for the line numbers of later errors */
+    size_t text_len;
+    char *listen;
+    char *tls_cert, *tls_key, *tls_client_ca, *tls_crl;
+    char *hsm_uri;
+    unsigned hsm_sessions;
+    char *softhsm2_conf;
+    char *store;
+    char *trust_root_path; /* a signed trust root to serve verbatim (docs/trust-root.md) */
+    char *trust_root_doc;  /* its bytes, read by hmd_gen_load */
+    struct hmd_product *products;
+    size_t n_products;
+    struct hmd_limits limits;
+    bool log_json;
+    enum hm_log_level log_level;
+};
+
+/* Where a config is wrong: the key path ("products[1].clients[0]"), its line (1-based,
+ * 0 when unknown) and why. */
+struct hmd_cfg_error {
+    char path[160];
+    unsigned line;
+    char message[384];
+};
+
+/* Reads and validates path (syntax, keys, types, values; no file is opened besides the
+ * config itself). */
+HM_MUST_CHECK hm_err hmd_config_load(const char *path, struct hmd_config **out,
+                                     struct hmd_cfg_error *err);
+/* Same, from bytes in memory (tests, fuzzing). */
+HM_MUST_CHECK hm_err hmd_config_parse(const char *text, size_t len, const char *name,
+                                      struct hmd_config **out, struct hmd_cfg_error *err);
+void hmd_config_free(struct hmd_config *cfg);
+/* Finds every product's key on the token. */
+HM_MUST_CHECK hm_err hmd_config_resolve_keys(struct hmd_config *cfg, struct hm_hsm *hsm,
+                                             struct hmd_cfg_error *err);
+/* Records an error found after parsing (a file, a key) with the line of path. */
+void hmd_config_error_at(const struct hmd_config *cfg, struct hmd_cfg_error *err, const char *path,
+                         const char *fmt, ...) HM_PRINTF(4, 5);
+/* "FILE:LINE: PATH: MESSAGE" */
+void hmd_cfg_error_format(const struct hmd_config *cfg, const char *file,
+                          const struct hmd_cfg_error *err, char *out, size_t out_len);
+const struct hmd_product *hmd_config_product(const struct hmd_config *cfg, const char *name);
+bool hmd_product_has_channel(const struct hmd_product *p, const char *channel);
+
+/* ---- locating a member of validated JSON text (jpos.c) ---- */
+/* path: "" (the root), "limits.max_body", "products[1].clients[0]".  For a member,
+ * *key_off is the offset of its key; for an element, of its value.  HM_E_NOTFOUND when
+ * the path does not exist. */
+HM_MUST_CHECK hm_err hmd_json_locate(const char *text, size_t len, const char *path,
+                                     size_t *key_off, size_t *val_off, size_t *val_end);
+unsigned hmd_line_of(const char *text, size_t len, size_t off);
+
+/* ---- TLS (tls.c) ---- */
+struct hmd_identity {
+    char *cn;   /* subject CN; NULL when none */
+    char **dns; /* SAN dNSName entries */
+    size_t n_dns;
+    char **uri; /* SAN uniformResourceIdentifier entries */
+    size_t n_uri;
+    char *display; /* "cn:NAME" or the first SAN as a rule would name it */
+};
+
+/* Builds the server context: TLS 1.2/1.3, strong ciphers, client certificates required
+ * and verified against client_ca (and crl).  On failure *bad_key names the config key
+ * at fault ("tls.cert", ...) and why says what is wrong. */
+HM_MUST_CHECK hm_err hmd_tls_ctx_new(const struct hmd_config *cfg, struct ssl_ctx_st **out,
+                                     const char **bad_key, char *why, size_t why_len);
+void hmd_tls_ctx_free(struct ssl_ctx_st *ctx);
+HM_MUST_CHECK hm_err hmd_identity_from_cert(struct x509_st *cert, struct hmd_identity **out);
+void hmd_identity_free(struct hmd_identity *id);
+bool hmd_rule_matches(const struct hmd_rule *rule, const struct hmd_identity *id);
+bool hmd_product_allows(const struct hmd_product *p, const struct hmd_identity *id);
+
+/* ---- generations: the config in force, swapped on SIGHUP (gen.c) ---- */
+struct hmd_gen {
+    atomic_uint refs;
+    struct hmd_config *cfg;
+    struct ssl_ctx_st *ssl;
+    char *keys_json;       /* GET /v1/keys reply, built once */
+    char *trust_root_json; /* GET /v1/trust-root reply */
+};
+HM_MUST_CHECK hm_err hmd_gen_new(struct hmd_config *cfg, struct ssl_ctx_st *ssl,
+                                 struct hmd_gen **out);
+struct hmd_gen *hmd_gen_current(void); /* a new reference */
+/* Reads, checks and opens everything the config at path names (TLS files; keys when
+ * hsm is not NULL); why gets "FILE:LINE: KEY: reason" on failure. */
+HM_MUST_CHECK hm_err hmd_gen_load(const char *path, struct hm_hsm *hsm, struct hmd_gen **out,
+                                  char *why, size_t why_len);
+void hmd_gen_install(struct hmd_gen *gen); /* takes the caller's reference */
+void hmd_gen_release(struct hmd_gen *gen);
+
+/* ---- the daemon's shared state ---- */
+struct hmd_daemon {
+    struct hm_hsm *hsm;
+    struct hm_store *store;
+    atomic_bool draining;
+};
+extern struct hmd_daemon hmd;
+
+/* ---- metrics (metrics.c) ---- */
+enum hmd_route {
+    HMD_R_SIGN = 0,
+    HMD_R_KEYS,
+    HMD_R_TRUST_ROOT,
+    HMD_R_HEALTHZ,
+    HMD_R_READYZ,
+    HMD_R_METRICS,
+    HMD_R_OTHER,
+    HMD_R_COUNT
+};
+const char *hmd_route_name(enum hmd_route r);
+void hmd_metrics_request(enum hmd_route r, int status);
+void hmd_metrics_sign_duration(uint64_t ns);
+void hmd_metrics_hsm_error(void);
+void hmd_metrics_rate_limited(void);
+void hmd_metrics_connection(int delta);
+/* Prometheus text exposition; *out malloc'ed. */
+HM_MUST_CHECK hm_err hmd_metrics_render(char **out, size_t *len);
+
+/* ---- rate limit (ratelimit.c) ---- */
+/* true when the client may go on; false with *retry_after_s set when over the rate. */
+bool hmd_rate_take(const char *client, unsigned rate_per_s, unsigned *retry_after_s);
+void hmd_rate_reset(void);
+
+/* ---- replies ---- */
+struct hmd_reply {
+    int status;
+    char *body; /* malloc'ed */
+    size_t body_len;
+    const char *content_type; /* static; NULL = application/json */
+    unsigned retry_after;     /* seconds; 0 = no header */
+    const char *allow;        /* Allow header for 405 */
+    bool close;               /* close the connection after this reply */
+    /* for the request log line */
+    char product[HMD_MAX_NAME + 1];
+    char version[130];
+};
+void hmd_reply_error(struct hmd_reply *r, int status, const char *code, const char *fmt, ...)
+    HM_PRINTF(4, 5);
+/* An error with a "reasons" list (each a plain string). */
+void hmd_reply_error_reasons(struct hmd_reply *r, int status, const char *code, const char *msg,
+                             const char *const *reasons, size_t n);
+void hmd_reply_json(struct hmd_reply *r, int status, char *body, size_t len); /* takes body */
+void hmd_reply_reset(struct hmd_reply *r);
+/* Appends s to b as a JSON string literal, quotes included. */
+void hmd_json_quote(struct hm_buf *b, const char *s);
+const char *hmd_status_text(int status);
+
+/* ---- requests (routes.c, sign.c) ---- */
+struct hmd_request {
+    const char *method;
+    const char *path;
+    const char *content_type; /* NULL when absent */
+    const uint8_t *body;
+    size_t body_len;
+    const struct hmd_identity *id;
+    bool head_only; /* only the head has arrived: check route, method, identity, type */
+};
+/* Routes a request.  With head_only, returns true when the head alone decides an error
+ * (404, 405, 401, 415).  Otherwise answers every route but POST /v1/sign (returns
+ * false for that one: it goes to a worker).  *route is always set. */
+bool hmd_route_fast(const struct hmd_request *req, struct hmd_gen *gen, struct hmd_reply *out,
+                    enum hmd_route *route);
+/* What the audit record of one sign request says (copied: it outlives the request). */
+struct hmd_audit_rec {
+    char client[HMD_MAX_IDENTITY + 16];
+    char product[HMD_MAX_NAME + 1];
+    char version[130];
+    char request_sha256[65]; /* "" when the body did not parse */
+    const char *decision;    /* static strings */
+    const char *outcome;
+    int64_t time;
+};
+/* The whole POST /v1/sign flow; runs on a worker thread.  *audit receives the record
+ * to write with hmd_sign_audit once the reply is on its way. */
+void hmd_sign_handle(struct hmd_gen *gen, const struct hmd_identity *id, const uint8_t *body,
+                     size_t len, struct hmd_reply *out, struct hmd_audit_rec *audit);
+void hmd_sign_audit(const struct hmd_audit_rec *audit);
+/* Parses and checks a sign request (exposed for tests and fuzzing). */
+struct hmd_sign_req;
+HM_MUST_CHECK hm_err hmd_sign_req_parse(const uint8_t *body, size_t len, struct hmd_sign_req **out,
+                                        struct hmd_reply *err);
+void hmd_sign_req_free(struct hmd_sign_req *r);
+
+/* ---- worker pool (workers.c) ---- */
+struct hmd_job;
+typedef void (*hmd_job_fn)(struct hmd_job *job);
+struct hmd_job {
+    struct hmd_job *next;
+    hmd_job_fn run;
+    void *conn;          /* the connection that waits (http.c) */
+    struct hmd_gen *gen; /* a reference, released with the job */
+    const struct hmd_identity *id;
+    uint8_t *body;
+    size_t body_len;
+    struct hmd_reply reply;
+};
+HM_MUST_CHECK hm_err hmd_workers_start(unsigned n, unsigned max_queue);
+/* Queues a job; HM_E_LIMIT when the queue is full. */
+HM_MUST_CHECK hm_err hmd_workers_submit(struct hmd_job *job, hmd_job_fn run);
+void hmd_workers_stop(void); /* finishes the queue, joins */
+
+/* ---- server (server.c, http.c) ---- */
+HM_MUST_CHECK hm_err hmd_server_run(const char *config_path, const char *port_file);
+
+/* ---- logging of requests ---- */
+void hmd_access_log_config(bool json, bool enabled);
+void hmd_access_log(const char *client, const char *method, const char *path, int status,
+                    const char *product, const char *version, uint64_t duration_ns);
+
+uint64_t hmd_now_ns(void);
+
+#endif /* HM_SIGNER_HMD_H */
