@@ -4,7 +4,9 @@
  *
  * Strict: every object is walked against an allow-list.  Only the public-key form of
  * verificationMaterial (publicKey.hint) and only DSSE content are accepted.  The
- * transparency-log entries are counted and checked to be objects; tlog/ reads them.
+ * transparency-log entries are counted and checked to be objects here; tlogentry.c reads
+ * them into the private part of the bundle, where only hm_verify_bundle looks, so that a
+ * key-only check (hm_verify_bundle_key) keeps accepting what it always accepted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +17,31 @@
 /* protobuf-specs: verifiers also accept the older media type spelling. */
 #define MEDIA_TYPE_V03_OLD "application/vnd.dev.sigstore.bundle+json;version=0.3"
 
+/* The public struct first, so that a struct hm_bundle * is also a struct bundle_priv *. */
+struct bundle_priv {
+    struct hm_bundle pub;
+    struct hm_v_tlog_entries tlog;
+};
+
 void
 hm_bundle_free(struct hm_bundle *b)
 {
+    struct bundle_priv *bp = (struct bundle_priv *)b;
+
     if (b == NULL) {
         return;
     }
     free(b->media_type);
     free(b->hint);
     hm_dsse_free(b->dsse);
-    free(b);
+    hm_v_tlog_entries_clear(&bp->tlog);
+    free(bp);
+}
+
+const struct hm_v_tlog_entries *
+hm_v_bundle_tlog(const struct hm_bundle *b)
+{
+    return &((const struct bundle_priv *)b)->tlog;
 }
 
 /* An array whose elements are all objects; returns the count. */
@@ -104,6 +121,7 @@ parse_material(const cJSON *vm, struct hm_bundle *b, char *why, size_t why_len)
     if ((err = hm_v_array(vm, path, "tlogEntries", false, &tlog, why, why_len)) != HM_OK ||
         (err = array_of_objects(tlog, "verificationMaterial.tlogEntries", &b->n_tlog_entries, why,
                                 why_len)) != HM_OK ||
+        (err = hm_v_tlog_entries_parse(tlog, &((struct bundle_priv *)b)->tlog)) != HM_OK ||
         (err = hm_v_object(vm, path, "timestampVerificationData", false, &tvd, why, why_len)) !=
             HM_OK) {
         return err;
@@ -192,16 +210,16 @@ hm_bundle_parse(const uint8_t *json, size_t len, struct hm_bundle **out, char *w
     hm_err err;
 
     *out = NULL;
-    hm_v_why(why, why_len, "%s", "");
+    hm_v_why_clear(why, why_len);
     if (json == NULL || len == 0) {
         hm_v_why(why, why_len, "bundle: empty");
         return HM_E_INVALID;
     }
-    if ((err = hm_v_json_parse(json, len, &hm_v_bundle_limits, "bundle", &root, why, why_len)) !=
-        HM_OK) {
+    if ((err = hm_v_json_parse(json, len, &hm_v_bundle_limits, HM_V_BUNDLE_MAX_NODES, "bundle",
+                               &root, why, why_len)) != HM_OK) {
         return err;
     }
-    if ((b = calloc(1, sizeof(*b))) == NULL) {
+    if ((b = calloc(1, sizeof(struct bundle_priv))) == NULL) {
         err = HM_E_NOMEM;
         goto out;
     }

@@ -72,7 +72,7 @@ decode_b64(const char *text, const char *where, size_t max, uint8_t **out, size_
 {
     hm_err err;
 
-    if ((err = hm_b64_decode(text, strlen(text), HM_B64_ANY, out, out_len)) != HM_OK) {
+    if ((err = hm_v_b64_decode(text, strlen(text), HM_B64_ANY, out, out_len)) != HM_OK) {
         if (err != HM_E_NOMEM) {
             hm_v_why(why, why_len, "%s: not base64 (standard or URL-safe)", where);
             err = HM_E_INVALID;
@@ -227,13 +227,13 @@ hm_dsse_parse_why(const uint8_t *json, size_t len, struct hm_dsse **out, char *w
     hm_err err;
 
     *out = NULL;
-    hm_v_why(why, why_len, "%s", "");
+    hm_v_why_clear(why, why_len);
     if (json == NULL || len == 0) {
         hm_v_why(why, why_len, "envelope: empty");
         return HM_E_INVALID;
     }
-    if ((err = hm_v_json_parse(json, len, &hm_v_bundle_limits, "envelope", &root, why, why_len)) !=
-        HM_OK) {
+    if ((err = hm_v_json_parse(json, len, &hm_v_bundle_limits, HM_V_BUNDLE_MAX_NODES, "envelope",
+                               &root, why, why_len)) != HM_OK) {
         return err;
     }
     err = hm_v_dsse_from_json(root, "", out, why, why_len);

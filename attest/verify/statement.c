@@ -135,25 +135,6 @@ parse_subjects(const cJSON *root, struct hm_statement *st, char *why, size_t why
     return HM_OK;
 }
 
-/* [a-z0-9][a-z0-9._-]{0,63}: product and channel names. */
-static bool
-is_name(const char *s)
-{
-    size_t len = strlen(s);
-
-    if (len == 0 || len > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
-        return false;
-    }
-    for (size_t i = 1; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static hm_err
 dup_checked(const cJSON *pred, const char *key, bool required, size_t max, bool name_charset,
             char **out, char *why, size_t why_len)
@@ -165,7 +146,7 @@ dup_checked(const cJSON *pred, const char *key, bool required, size_t max, bool 
         text == NULL) {
         return err;
     }
-    if (name_charset ? !is_name(text) : !hm_v_printable(text, strlen(text))) {
+    if (name_charset ? !hm_v_is_name(text) : !hm_v_printable(text, strlen(text))) {
         hm_v_why(why, why_len, "predicate.%s: %s", key,
                  name_charset ? "not of the form [a-z0-9][a-z0-9._-]{0,63}"
                               : "not printable ASCII");
@@ -263,7 +244,7 @@ parse_dates_and_sbom(const cJSON *pred, struct hm_release_pred *rel, char *why, 
         HM_OK) {
         return err;
     }
-    if (hm_time_parse_rfc3339(text, &when) != HM_OK) {
+    if (hm_time_parse_rfc3339(text, &rel->signed_at) != HM_OK) {
         hm_v_why(why, why_len, "predicate.signedAt: not an RFC 3339 time");
         return HM_E_INVALID;
     }
@@ -366,13 +347,13 @@ hm_statement_parse(const uint8_t *payload, size_t len, struct hm_statement **out
     hm_err err;
 
     *out = NULL;
-    hm_v_why(why, why_len, "%s", "");
+    hm_v_why_clear(why, why_len);
     if (payload == NULL || len == 0) {
         hm_v_why(why, why_len, "statement: empty");
         return HM_E_INVALID;
     }
-    if ((err = hm_v_json_parse(payload, len, &hm_v_statement_limits, "statement", &root, why,
-                               why_len)) != HM_OK) {
+    if ((err = hm_v_json_parse(payload, len, &hm_v_statement_limits, HM_V_STATEMENT_MAX_NODES,
+                               "statement", &root, why, why_len)) != HM_OK) {
         return err;
     }
     if ((st = calloc(1, sizeof(*st))) == NULL) {

@@ -41,12 +41,22 @@ hm_verify_status_name(enum hm_verify_status st)
         return "wrong-product";
     case HM_V_ROLLBACK:
         return "rollback";
+    case HM_V_KEY_NOT_VALID:
+        return "key-not-valid";
+    case HM_V_LOG_PROOF_INVALID:
+        return "log-proof-invalid";
+    case HM_V_CHECKPOINT_SIG_INVALID:
+        return "checkpoint-signature-invalid";
+    case HM_V_WITNESS_THRESHOLD:
+        return "witness-threshold-not-met";
+    case HM_V_TRUST_ROOT_EXPIRED:
+        return "trust-root-expired";
     }
     return "unknown-status";
 }
 
-static void HM_PRINTF(3, 4)
-    verdict(struct hm_verify_result *out, enum hm_verify_status st, const char *fmt, ...)
+void
+hm_v_verdict(struct hm_verify_result *out, enum hm_verify_status st, const char *fmt, ...)
 {
     va_list ap;
 
@@ -57,8 +67,8 @@ static void HM_PRINTF(3, 4)
 }
 
 /* "3a5f0c1d2e4b…": enough of a digest for a person to tell two apart. */
-static void
-short_hex(const uint8_t *d, char out[16])
+void
+hm_v_short_hex(const uint8_t *d, char out[16])
 {
     char full[2 * 6 + 1];
 
@@ -79,16 +89,17 @@ check_signature(const struct hm_bundle *b, const struct hm_pubkey *key,
 
     if (strcmp(env->payload_type, HM_PAYLOAD_TYPE_INTOTO) != 0) {
         hm_v_clean(env->payload_type, clean, sizeof(clean));
-        verdict(out, HM_V_WRONG_PAYLOAD_TYPE, "dsseEnvelope.payloadType is \"%s\", expected %s",
-                clean, HM_PAYLOAD_TYPE_INTOTO);
+        hm_v_verdict(out, HM_V_WRONG_PAYLOAD_TYPE,
+                     "dsseEnvelope.payloadType is \"%s\", expected %s", clean,
+                     HM_PAYLOAD_TYPE_INTOTO);
         return HM_OK;
     }
     if (strcmp(b->hint, kid) != 0 ||
         (env->sigs[0].keyid != NULL && strcmp(env->sigs[0].keyid, kid) != 0)) {
         hm_v_clean(b->hint, clean, sizeof(clean));
-        verdict(out, HM_V_UNKNOWN_KEY,
-                "verificationMaterial.publicKey.hint \"%s\" does not name the trusted key %s",
-                clean, kid);
+        hm_v_verdict(out, HM_V_UNKNOWN_KEY,
+                     "verificationMaterial.publicKey.hint \"%s\" does not name the trusted key %s",
+                     clean, kid);
         return HM_OK;
     }
     if ((err = hm_dsse_pae(env->payload_type, strlen(env->payload_type), env->payload,
@@ -98,13 +109,13 @@ check_signature(const struct hm_bundle *b, const struct hm_pubkey *key,
     err = hm_pubkey_verify(key, pae, pae_len, env->sigs[0].sig, env->sigs[0].sig_len);
     free(pae);
     if (err == HM_E_VERIFY) {
-        verdict(out, HM_V_BAD_SIGNATURE,
-                "the signature does not verify over the DSSE PAE with key %s (%s)", kid,
-                hm_key_alg_name(hm_pubkey_alg(key)));
+        hm_v_verdict(out, HM_V_BAD_SIGNATURE,
+                     "the signature does not verify over the DSSE PAE with key %s (%s)", kid,
+                     hm_key_alg_name(hm_pubkey_alg(key)));
         return HM_OK;
     }
     if (err == HM_OK) {
-        (void)snprintf(out->keyid, sizeof(out->keyid), "%s", kid);
+        hm_v_copy(out->keyid, sizeof(out->keyid), kid);
     }
     return err;
 }
@@ -140,38 +151,37 @@ match_one(const struct hm_statement *st, const struct hm_verify_artifact *a,
         }
     }
     hm_v_clean(a->name != NULL ? a->name : "(unnamed)", name, sizeof(name));
-    short_hex(a->digests.sha256, mine);
+    hm_v_short_hex(a->digests.sha256, mine);
     if (named == NULL) {
-        verdict(out, HM_V_NOT_A_SUBJECT,
-                "artifact %s (sha256 %s) is not a subject of the statement", name, mine);
+        hm_v_verdict(out, HM_V_NOT_A_SUBJECT,
+                     "artifact %s (sha256 %s) is not a subject of the statement", name, mine);
     } else if (named->has_sha256) {
-        short_hex(named->sha256, theirs);
-        verdict(out, HM_V_DIGEST_MISMATCH,
-                "artifact %s has sha256 %s but the subject of that name has sha256 %s", name, mine,
-                theirs);
+        hm_v_short_hex(named->sha256, theirs);
+        hm_v_verdict(out, HM_V_DIGEST_MISMATCH,
+                     "artifact %s has sha256 %s but the subject of that name has sha256 %s", name,
+                     mine, theirs);
     } else {
-        short_hex(a->digests.sha512, mine);
-        short_hex(named->sha512, theirs);
-        verdict(out, HM_V_DIGEST_MISMATCH,
-                "artifact %s has sha512 %s but the subject of that name has sha512 %s", name, mine,
-                theirs);
+        hm_v_short_hex(a->digests.sha512, mine);
+        hm_v_short_hex(named->sha512, theirs);
+        hm_v_verdict(out, HM_V_DIGEST_MISMATCH,
+                     "artifact %s has sha512 %s but the subject of that name has sha512 %s", name,
+                     mine, theirs);
     }
 }
 
-static void
-fill_release(const struct hm_release_pred *rel, struct hm_verify_result *out)
+void
+hm_v_fill_release(const struct hm_release_pred *rel, struct hm_verify_result *out)
 {
-    (void)snprintf(out->product, sizeof(out->product), "%s", rel->product);
-    (void)snprintf(out->channel, sizeof(out->channel), "%s", rel->channel ? rel->channel : "");
-    (void)snprintf(out->version, sizeof(out->version), "%s", rel->version);
-    (void)snprintf(out->support_end, sizeof(out->support_end), "%s",
-                   rel->support_end ? rel->support_end : "");
+    hm_v_copy(out->product, sizeof(out->product), rel->product);
+    hm_v_copy(out->channel, sizeof(out->channel), rel->channel ? rel->channel : "");
+    hm_v_copy(out->version, sizeof(out->version), rel->version);
+    hm_v_copy(out->support_end, sizeof(out->support_end), rel->support_end ? rel->support_end : "");
 }
 
 /* Product and anti-rollback, when the caller asks for them. */
-static void
-check_release(const struct hm_statement *st, const struct hm_verify_opts *opts,
-              struct hm_verify_result *out)
+void
+hm_v_check_release(const struct hm_statement *st, const struct hm_verify_opts *opts,
+                   struct hm_verify_result *out)
 {
     const struct hm_release_pred *rel = st->release;
     char have[132], want[132];
@@ -180,8 +190,8 @@ check_release(const struct hm_statement *st, const struct hm_verify_opts *opts,
     if (opts->product != NULL && (rel == NULL || strcmp(rel->product, opts->product) != 0)) {
         hm_v_clean(opts->product, want, sizeof(want));
         hm_v_clean(rel != NULL ? rel->product : "(none)", have, sizeof(have));
-        verdict(out, HM_V_WRONG_PRODUCT, "the statement is for product %s, expected %s", have,
-                want);
+        hm_v_verdict(out, HM_V_WRONG_PRODUCT, "the statement is for product %s, expected %s", have,
+                     want);
         return;
     }
     if (opts->installed_version == NULL) {
@@ -190,12 +200,13 @@ check_release(const struct hm_statement *st, const struct hm_verify_opts *opts,
     hm_v_clean(opts->installed_version, want, sizeof(want));
     hm_v_clean(rel != NULL ? rel->version : "(none)", have, sizeof(have));
     if (rel == NULL || hm_v_semver_cmp(rel->version, opts->installed_version, &cmp) != HM_OK) {
-        verdict(out, HM_V_ROLLBACK,
-                "cannot tell whether version %s is newer than the installed %s: both must be "
-                "SemVer 2.0.0",
-                have, want);
+        hm_v_verdict(out, HM_V_ROLLBACK,
+                     "cannot tell whether version %s is newer than the installed %s: both must be "
+                     "SemVer 2.0.0",
+                     have, want);
     } else if (cmp <= 0) {
-        verdict(out, HM_V_ROLLBACK, "version %s is not newer than the installed %s", have, want);
+        hm_v_verdict(out, HM_V_ROLLBACK, "version %s is not newer than the installed %s", have,
+                     want);
     }
 }
 
@@ -212,26 +223,26 @@ check_statement(const struct hm_dsse *env, const struct hm_verify_artifact *arts
     if ((err = hm_statement_parse(env->payload, env->payload_len, &st, why, sizeof(why))) !=
         HM_OK) {
         if (err == HM_E_INVALID || err == HM_E_LIMIT) {
-            verdict(out, err == HM_E_LIMIT ? HM_V_LIMITS_EXCEEDED : HM_V_MALFORMED_STATEMENT,
-                    "signed statement: %s", why);
+            hm_v_verdict(out, err == HM_E_LIMIT ? HM_V_LIMITS_EXCEEDED : HM_V_MALFORMED_STATEMENT,
+                         "signed statement: %s", why);
             err = HM_OK;
         }
         return err;
     }
     out->n_subjects = st->n_subjects;
     if (st->release != NULL) {
-        fill_release(st->release, out);
+        hm_v_fill_release(st->release, out);
     }
     if (strcmp(st->predicate_type, want) != 0) {
         hm_v_clean(st->predicate_type, clean, sizeof(clean));
-        verdict(out, HM_V_WRONG_PREDICATE, "predicateType is %s, expected %s", clean, want);
+        hm_v_verdict(out, HM_V_WRONG_PREDICATE, "predicateType is %s, expected %s", clean, want);
         goto out;
     }
     for (size_t i = 0; i < n_arts && out->status == HM_V_OK; i++) {
         match_one(st, &arts[i], out);
     }
     if (out->status == HM_V_OK) {
-        check_release(st, opts, out);
+        hm_v_check_release(st, opts, out);
     }
 out:
     hm_statement_free(st);
@@ -260,8 +271,8 @@ hm_verify_bundle_key(const uint8_t *bundle, size_t len, const struct hm_pubkey *
     opts = opts != NULL ? opts : &defaults;
     if ((err = hm_bundle_parse(bundle, len, &b, why, sizeof(why))) != HM_OK) {
         if (err == HM_E_INVALID || err == HM_E_LIMIT) {
-            verdict(out, err == HM_E_LIMIT ? HM_V_LIMITS_EXCEEDED : HM_V_MALFORMED_BUNDLE, "%s",
-                    why);
+            hm_v_verdict(out, err == HM_E_LIMIT ? HM_V_LIMITS_EXCEEDED : HM_V_MALFORMED_BUNDLE,
+                         "%s", why);
             err = HM_OK;
         }
         goto out;

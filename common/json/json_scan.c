@@ -202,7 +202,16 @@ scan_string(struct scan *s, bool key)
                 hm_buf_append(&s->keys, out, olen);
             }
         } else {
-            size_t n = hm_json_utf8_len(s->p + s->pos, s->len - s->pos);
+            size_t n = 0;
+            /* Fast path: a run of printable ASCII other than '"' and '\\' (most of a
+             * base64 payload) needs no per-byte UTF-8 decoding. */
+            while (s->pos + n < s->len && s->p[s->pos + n] >= 0x20 && s->p[s->pos + n] < 0x80 &&
+                   s->p[s->pos + n] != '"' && s->p[s->pos + n] != '\\') {
+                n++;
+            }
+            if (n == 0) {
+                n = hm_json_utf8_len(s->p + s->pos, s->len - s->pos);
+            }
             if (n == 0) {
                 return fail(s, HM_E_INVALID, s->pos, "invalid UTF-8", NULL);
             }
