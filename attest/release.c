@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "attest_int.h"
+#include "steward_int.h"
 
 #define VERSION_MAX     128u
 #define SIZE_MAX_JSON   ((uint64_t)1 << 53)   /* exact in every JSON reader */
 #define SIGNED_AT_MAX   INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 #define DEFAULT_CHANNEL "stable"
+#define CRA_TEXT_MAX    256u /* manufacturer, securityContact: what the verifier accepts */
 
 static void HM_PRINTF(3, 4) why_set(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -180,6 +182,19 @@ hm_release_check(const struct hm_release *rel, char *why, size_t why_len)
         why_set(why, why_len, "support_end: not a valid date YYYY-MM-DD");
         return HM_E_INVALID;
     }
+    if (rel->manufacturer != NULL && !hm_attest_printable(rel->manufacturer, CRA_TEXT_MAX)) {
+        why_set(why, why_len, "manufacturer: not 1..%u bytes of printable ASCII", CRA_TEXT_MAX);
+        return HM_E_INVALID;
+    }
+    if (rel->security_contact != NULL &&
+        (!hm_attest_printable(rel->security_contact, CRA_TEXT_MAX) ||
+         (!hm_cra_is_email(rel->security_contact) &&
+          !hm_cra_is_https_url(rel->security_contact)))) {
+        why_set(why, why_len,
+                "security_contact: neither an email address nor an https URL of at most %u bytes",
+                CRA_TEXT_MAX);
+        return HM_E_INVALID;
+    }
     if (rel->signed_at < 0 || rel->signed_at > SIGNED_AT_MAX) {
         why_set(why, why_len, "signed_at: %" PRId64 " is outside 1970..9999", rel->signed_at);
         return HM_E_INVALID;
@@ -267,6 +282,14 @@ predicate_append(struct hm_buf *b, const struct hm_release *rel)
     if (rel->sbom_sha256 != NULL) {
         hm_hex_encode(rel->sbom_sha256, HM_SHA256_LEN, sbom);
         hm_buf_printf(b, ",\"sbom\":{\"digest\":{\"sha256\":\"%s\"}}", sbom);
+    }
+    if (rel->manufacturer != NULL) {
+        hm_buf_puts(b, ",\"manufacturer\":");
+        hm_attest_json_str(b, rel->manufacturer);
+    }
+    if (rel->security_contact != NULL) {
+        hm_buf_puts(b, ",\"securityContact\":");
+        hm_attest_json_str(b, rel->security_contact);
     }
     hm_time_rfc3339(rel->signed_at, when);
     hm_buf_printf(b, ",\"signedAt\":\"%s\"}", when);

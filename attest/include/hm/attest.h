@@ -29,6 +29,10 @@ struct hm_release {
     const char *support_end;    /* "YYYY-MM-DD" or NULL */
     const uint8_t *sbom_sha256; /* NULL when no SBOM is bound */
     int64_t signed_at;          /* unix seconds */
+    /* CRA product facts (Annex II): NULL leaves them out of the statement.  1..256 bytes
+     * of printable ASCII; the security contact is an email address or an https URL. */
+    const char *manufacturer;     /* the manufacturer's name */
+    const char *security_contact; /* where to report vulnerabilities */
 };
 
 /* Checks the fields (charsets, lengths, counts, unique names); HM_E_INVALID with a
