@@ -21,7 +21,12 @@ hm_hsm_open(const char *uri, const struct hm_hsm_opts *opts, struct hm_hsm **out
     if (strncasecmp(uri, "pkcs11:", 7) == 0) {
         return hm_p11_open(uri, opts, out);
     }
-    hm_error("hsm: unsupported key URI scheme (want pkcs11:)");
+#ifdef HM_HAVE_TPM2
+    if (strncasecmp(uri, "tpm2:", 5) == 0) {
+        return hm_tpm2_open(uri, opts, out);
+    }
+#endif
+    hm_error("hsm: unsupported key URI scheme (want pkcs11: or tpm2:)");
     return HM_E_INVALID;
 }
 

@@ -113,5 +113,8 @@ HM_MUST_CHECK hm_err hm_ecdsa_raw_to_der(const uint8_t *raw, size_t len, uint8_t
 /* The PKCS#11 backend. */
 HM_MUST_CHECK hm_err hm_p11_open(const char *uri, const struct hm_hsm_opts *opts,
                                  struct hm_hsm **out);
+/* The TPM 2.0 backend (tpm2_*.c; built when tpm2-tss is found: HM_HAVE_TPM2). */
+HM_MUST_CHECK hm_err hm_tpm2_open(const char *uri, const struct hm_hsm_opts *opts,
+                                  struct hm_hsm **out);
 
 #endif /* HM_HSM_INT_H */

@@ -13,9 +13,14 @@
 int cli_keys(int argc, char **argv);
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+/* cli_trustroot.c: `hallmark trust-root init|sign|rotate|show|fetch`. */
+int cli_trustroot(int argc, char **argv);
 /* Written with the policy work (cli_policy.c): `hallmark policy check`, `hallmark approve`. */
 int cli_policy(int argc, char **argv);
 int cli_approve(int argc, char **argv);
+/* cli_steward.c: `hallmark steward attest`; cli_show.c: `hallmark show`. */
+int cli_steward(int argc, char **argv);
+int cli_show(int argc, char **argv);
 
 struct cli_http_opts;
 struct hm_artifact;

@@ -1,16 +1,19 @@
 /* cli_keys.c: `hallmark keys init|create|list|export`. */
 #include <errno.h>
 #include <getopt.h>
+#include <hm/keyevidence.h>
 #include <hm/verify.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_keyattest.h"
 
 enum {
     OPT_STATE = 1,
@@ -21,7 +24,20 @@ enum {
     OPT_KEY,
     OPT_OUT,
     OPT_JSON,
-    OPT_HELP
+    OPT_HELP,
+    /* TPM keys and key attestation (cli_keyattest.c) */
+    OPT_PERSISTENT,
+    OPT_BLOB,
+    OPT_NONCE,
+    OPT_EK_CHAIN,
+    OPT_VENDOR_FORMAT,
+    OPT_VENDOR_CERT,
+    OPT_KEY_ATTESTATION,
+    OPT_PUBKEY,
+    OPT_TPM_ROOTS,
+    OPT_CHALLENGE,
+    OPT_SECRET_OUT,
+    OPT_AK_OUT,
 };
 
 static const struct option keys_options[] = {
@@ -34,6 +50,18 @@ static const struct option keys_options[] = {
     { "out", required_argument, NULL, OPT_OUT },
     { "json", no_argument, NULL, OPT_JSON },
     { "help", no_argument, NULL, OPT_HELP },
+    { "persistent", required_argument, NULL, OPT_PERSISTENT },
+    { "blob", required_argument, NULL, OPT_BLOB },
+    { "nonce", required_argument, NULL, OPT_NONCE },
+    { "ek-chain", required_argument, NULL, OPT_EK_CHAIN },
+    { "vendor-format", required_argument, NULL, OPT_VENDOR_FORMAT },
+    { "vendor-cert", required_argument, NULL, OPT_VENDOR_CERT },
+    { "key-attestation", required_argument, NULL, OPT_KEY_ATTESTATION },
+    { "pubkey", required_argument, NULL, OPT_PUBKEY },
+    { "tpm-roots", required_argument, NULL, OPT_TPM_ROOTS },
+    { "challenge", required_argument, NULL, OPT_CHALLENGE },
+    { "secret-out", required_argument, NULL, OPT_SECRET_OUT },
+    { "ak-out", required_argument, NULL, OPT_AK_OUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -41,20 +69,34 @@ struct keys_args {
     struct cli_token_opts tok;
     const char *label, *alg, *module, *key, *out;
     bool json;
+    const char *persistent, *blob; /* TPM keys */
+    struct cli_keyattest_args att;
+    struct cli_ak_args ak;
 };
 
 static void
 keys_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: hallmark keys init   --state DIR [--label TOKEN] [--module PATH]\n"
-            "       hallmark keys create (--state DIR | --token URI) --label NAME --alg ALG\n"
-            "       hallmark keys list   (--state DIR | --token URI) [--json]\n"
-            "       hallmark keys export (--state DIR | --token URI) --key NAME|URI [--out FILE]\n"
-            "\n"
-            "ALG is ec-p256, ec-p384, ed25519 or rsa-3072 (RSA-PSS).  The token's PIN is read\n"
-            "from the pin-source of its URI (DIR/user.pin for a token made by 'keys init'),\n"
-            "never from the command line.\n");
+    fprintf(
+        f, "usage: hallmark keys init   --state DIR [--label TOKEN] [--module PATH]\n"
+           "       hallmark keys create (--state DIR | --token URI) --label NAME --alg ALG\n"
+           "       hallmark keys list   (--state DIR | --token URI) [--json]\n"
+           "       hallmark keys export (--state DIR | --token URI) --key NAME|URI [--out FILE]\n"
+           "       hallmark keys create --token tpm2:?tcti=... --label NAME --alg ALG\n"
+           "                            (--persistent 0x81000010 | --blob /abs/FILE.tpm2)\n"
+           "       hallmark keys attest (--state DIR | --token URI) --key NAME|URI --out FILE\n"
+           "                            [--nonce HEX] [--ek-chain PEM]\n"
+           "                            [--vendor-format FORMAT --vendor-cert PEM]\n"
+           "       hallmark keys ak-challenge --key-attestation FILE --pubkey PUB.pem\n"
+           "                            --tpm-roots ROOTS.pem --out CHALLENGE\n"
+           "                            --secret-out SECRET --ak-out AK.pem\n"
+           "       hallmark keys ak-activate --token tpm2:... --challenge CHALLENGE\n"
+           "                            --secret-out ANSWER\n"
+           "\n"
+           "ALG is ec-p256, ec-p384, ed25519 or rsa-3072 (RSA-PSS); a TPM makes ec-p256 and,\n"
+           "where it can, rsa-3072.  The token's PIN (a TPM's auth value) is read from the\n"
+           "pin-source (auth-source) of its URI, never from the command line.  'keys attest'\n"
+           "writes a key-attestation bundle signed by the key itself (docs/key-attestation.md).\n");
 }
 
 static int
@@ -89,6 +131,42 @@ keys_parse(int argc, char **argv, struct keys_args *a)
             break;
         case OPT_JSON:
             a->json = true;
+            break;
+        case OPT_PERSISTENT:
+            a->persistent = optarg;
+            break;
+        case OPT_BLOB:
+            a->blob = optarg;
+            break;
+        case OPT_NONCE:
+            a->att.nonce_hex = optarg;
+            break;
+        case OPT_EK_CHAIN:
+            a->att.ek_chain = optarg;
+            break;
+        case OPT_VENDOR_FORMAT:
+            a->att.vendor_format = optarg;
+            break;
+        case OPT_VENDOR_CERT:
+            a->att.vendor_cert = optarg;
+            break;
+        case OPT_KEY_ATTESTATION:
+            a->ak.key_attestation = optarg;
+            break;
+        case OPT_PUBKEY:
+            a->ak.pubkey = optarg;
+            break;
+        case OPT_TPM_ROOTS:
+            a->ak.tpm_roots = optarg;
+            break;
+        case OPT_CHALLENGE:
+            a->ak.challenge = optarg;
+            break;
+        case OPT_SECRET_OUT:
+            a->ak.secret_out = optarg;
+            break;
+        case OPT_AK_OUT:
+            a->ak.ak_out = optarg;
             break;
         case OPT_HELP:
             keys_usage(stdout);
@@ -160,9 +238,46 @@ out:
     return rc;
 }
 
+/* "0x81000010" -> 0x81000010; 0 when absent or not hex (hsm/ then refuses the handle). */
+static uint32_t
+tpm_handle(const char *s)
+{
+    char *end = NULL;
+    unsigned long v;
+
+    if (s == NULL || strncmp(s, "0x", 2) != 0 || strlen(s) != 10) {
+        return 0;
+    }
+    v = strtoul(s + 2, &end, 16);
+    return end != NULL && *end == '\0' && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* --persistent and --blob are for TPM tokens, and exclusive. */
+static int
+tpm_location(const struct keys_args *a, struct hm_hsm *hsm)
+{
+    bool tpm = strcmp(hm_hsm_backend(hsm), "tpm2") == 0;
+
+    if (!tpm && (a->persistent != NULL || a->blob != NULL)) {
+        fprintf(stderr, "hallmark keys create: --persistent and --blob are for tpm2: tokens\n");
+        return CLI_USAGE;
+    }
+    if (a->persistent != NULL && a->blob != NULL) {
+        fprintf(stderr, "hallmark keys create: --persistent or --blob, not both\n");
+        return CLI_USAGE;
+    }
+    if (a->persistent != NULL && tpm_handle(a->persistent) == 0) {
+        fprintf(stderr, "hallmark keys create: --persistent wants 0x and eight hex digits\n");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
 static int
 keys_create(const struct keys_args *a)
 {
+    char cwd[PATH_MAX], blob[2 * PATH_MAX];
+    const char *blob_path = a->blob;
     enum hm_key_alg alg;
     struct hm_hsm *hsm = NULL;
     struct hm_key *key = NULL;
@@ -177,7 +292,18 @@ keys_create(const struct keys_args *a)
     if ((hsm = cli_open_token(&a->tok)) == NULL) {
         return CLI_USAGE;
     }
-    if ((err = hm_hsm_generate_key(hsm, alg, a->label, &key)) != HM_OK) {
+    if (tpm_location(a, hsm) != CLI_OK) {
+        hm_hsm_close(hsm);
+        return CLI_USAGE;
+    }
+    if (a->blob != NULL && a->blob[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL &&
+        snprintf(blob, sizeof(blob), "%s/%s", cwd, a->blob) < (int)sizeof(blob)) {
+        blob_path = blob; /* the blob URI is absolute */
+    }
+    err = strcmp(hm_hsm_backend(hsm), "tpm2") == 0 && (a->blob != NULL || a->persistent != NULL)
+              ? hm_tpm2_generate_key(hsm, alg, a->label, blob_path, tpm_handle(a->persistent), &key)
+              : hm_hsm_generate_key(hsm, alg, a->label, &key);
+    if (err != HM_OK) {
         fprintf(stderr, "hallmark keys create: %s%s\n", hm_strerror(err),
                 err == HM_E_CONFLICT ? ": a key with that label exists" : "");
         hm_hsm_close(hsm);
@@ -313,6 +439,18 @@ cli_keys(int argc, char **argv)
     }
     if (strcmp(argv[1], "export") == 0) {
         return keys_export(&a);
+    }
+    if (strcmp(argv[1], "attest") == 0) {
+        a.att.key = a.key;
+        a.att.out = a.out;
+        return cli_keys_attest(&a.tok, &a.att);
+    }
+    if (strcmp(argv[1], "ak-challenge") == 0) {
+        a.ak.challenge = a.ak.challenge != NULL ? a.ak.challenge : a.out;
+        return cli_keys_ak_challenge(&a.ak);
+    }
+    if (strcmp(argv[1], "ak-activate") == 0) {
+        return cli_keys_ak_activate(&a.tok, &a.ak);
     }
     fprintf(stderr, "hallmark keys: unknown subcommand '%s'\n", argv[1]);
     keys_usage(stderr);

@@ -33,6 +33,8 @@ enum {
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_SBOM,
+    OPT_MANUFACTURER,
+    OPT_SECURITY_CONTACT,
     OPT_HELP,
 };
 
@@ -53,6 +55,8 @@ static const struct option sign_options[] = {
     { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
     { "tls-key", required_argument, NULL, OPT_TLS_KEY },
     { "sbom", required_argument, NULL, OPT_SBOM },
+    { "manufacturer", required_argument, NULL, OPT_MANUFACTURER },
+    { "security-contact", required_argument, NULL, OPT_SECURITY_CONTACT },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -63,6 +67,7 @@ struct sign_args {
     bool per_artifact, quiet;
     struct cli_http_opts http;
     const char *sbom;
+    const char *manufacturer, *security_contact; /* CRA product facts, local signing */
     char **files;
     size_t n_files;
 };
@@ -74,6 +79,7 @@ sign_usage(FILE *f)
         f, "usage: hallmark sign (--state DIR | --token URI) --key NAME|URI\n"
            "                     --product NAME --version SEMVER [--channel NAME]\n"
            "                     [--support-end YYYY-MM-DD] [--out FILE | --out-dir DIR]\n"
+           "                     [--manufacturer NAME] [--security-contact EMAIL|URL]\n"
            "                     [--per-artifact] [--quiet] ARTIFACT...\n"
            "       hallmark sign --server https://HOST:PORT --cacert CA.pem --tls-cert C.pem\n"
            "                     --tls-key K.pem --product NAME --version SEMVER [--channel NAME]\n"
@@ -85,7 +91,9 @@ sign_usage(FILE *f)
            "and writes a Sigstore bundle v0.3 (default PRODUCT-VERSION.bundle.json).\n"
            "--per-artifact writes one bundle per artifact (ARTIFACT.bundle.json).\n"
            "With --server the daemon signs: only digests travel, never the artifacts; the\n"
-           "bundle written is the same as a local signature's.\n");
+           "bundle written is the same as a local signature's.\n"
+           "--manufacturer and --security-contact add the CRA product facts (the\n"
+           "manufacturer's name; where to report vulnerabilities) to a local signature.\n");
 }
 
 static int
@@ -145,6 +153,12 @@ sign_parse(int argc, char **argv, struct sign_args *a)
         case OPT_SBOM:
             a->sbom = optarg;
             break;
+        case OPT_MANUFACTURER:
+            a->manufacturer = optarg;
+            break;
+        case OPT_SECURITY_CONTACT:
+            a->security_contact = optarg;
+            break;
         case OPT_HELP:
             sign_usage(stdout);
             return -1;
@@ -164,6 +178,11 @@ sign_parse(int argc, char **argv, struct sign_args *a)
     if (a->http.url != NULL && (a->http.cacert == NULL || a->per_artifact)) {
         fprintf(stderr, "hallmark sign: --server needs --cacert (and --tls-cert/--tls-key "
                         "for mutual TLS); --per-artifact is for local signing\n");
+        return CLI_USAGE;
+    }
+    if (a->http.url != NULL && (a->manufacturer != NULL || a->security_contact != NULL)) {
+        fprintf(stderr, "hallmark sign: --manufacturer and --security-contact are for local "
+                        "signing; the daemon does not take them from the request\n");
         return CLI_USAGE;
     }
     if (a->out != NULL && (a->out_dir != NULL || a->per_artifact)) {
@@ -227,6 +246,8 @@ sign_one(const struct sign_args *a, struct hm_key *key, const struct hm_artifact
         .n_artifacts = n,
         .support_end = a->support_end,
         .signed_at = (int64_t)time(NULL),
+        .manufacturer = a->manufacturer,
+        .security_contact = a->security_contact,
     };
     uint8_t *stmt = NULL;
     char *bundle = NULL, why[256] = "";

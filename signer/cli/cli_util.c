@@ -103,10 +103,10 @@ cli_find_key(struct hm_hsm *hsm, const char *name)
     char *enc = NULL, *uri = NULL;
     hm_err err;
 
-    if (strncmp(name, "pkcs11:", 7) == 0) {
+    if (strncmp(name, "pkcs11:", 7) == 0 || strncmp(name, "tpm2:", 5) == 0) {
         err = hm_hsm_find_key(hsm, name, &key);
     } else if (!cli_valid_label(name)) {
-        fprintf(stderr, "hallmark: key '%s' is neither a label nor a pkcs11: URI\n", name);
+        fprintf(stderr, "hallmark: key '%s' is neither a label nor a pkcs11: or tpm2: URI\n", name);
         return NULL;
     } else {
         if ((enc = cli_pct_encode(name)) == NULL ||

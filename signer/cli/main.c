@@ -4,6 +4,8 @@
  *   hallmark keys init|create|list|export ...   keys in a PKCS#11 token
  *   hallmark sign ...                           sign a release (token or daemon)
  *   hallmark verify ...                         verify a bundle as a device would
+ *   hallmark steward attest ...                 a CRA steward attestation (Art. 25)
+ *   hallmark show BUNDLE                        any Hallmark bundle in plain words
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,9 @@ usage(FILE *f)
                "  verify        verify a bundle and artifacts against a public key\n"
                "  policy check  evaluate a sign request against a policy, offline (dry run)\n"
                "  approve       sign an approval of a release (k-of-n release approvals)\n"
+               "  steward attest  sign a CRA steward attestation (Art. 24/25) about a project\n"
+               "  show          print any Hallmark bundle in plain words (or --json)\n"
+               "  trust-root    write, sign, rotate, show or fetch a device trust root\n"
                "\n"
                "Run 'hallmark <command> --help' for the options of each command.\n"
                "Exit codes: 0 success, 1 verification failed or denied, 2 usage or I/O error.\n");
@@ -61,6 +66,15 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "approve") == 0) {
         return cli_approve(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "steward") == 0) {
+        return cli_steward(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "show") == 0) {
+        return cli_show(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "trust-root") == 0) {
+        return cli_trustroot(argc - 1, argv + 1);
     }
     fprintf(stderr, "hallmark: unknown command '%s'\n", argv[1]);
     usage(stderr);

@@ -159,7 +159,7 @@ test_open_refuses(void **state)
     snprintf(cases[n].uri, sizeof(cases[n].uri), "%s", fx.uri);
     cases[n].opts = &big;
     cases[n++].want = HM_E_LIMIT;
-    snprintf(cases[n].uri, sizeof(cases[n].uri), "tpm2:handle=0x81000001");
+    snprintf(cases[n].uri, sizeof(cases[n].uri), "tpm2:frobnicate=1"); /* unknown attribute */
     cases[n].opts = NULL;
     cases[n++].want = HM_E_INVALID;
 
