@@ -6,6 +6,8 @@
  * self-asserted.
  */
 #include <dlfcn.h>
+#include <hm/keyattest.h>
+#include <hm/keyevidence.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,8 +17,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <hm/keyattest.h>
-#include <hm/keyevidence.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -54,8 +54,7 @@ import_key(const struct hsm_fixture *fx)
     void *dl = dlopen(HM_SOFTHSM_MODULE, RTLD_NOW | RTLD_LOCAL);
     int rc = -1;
 
-    if (k == NULL || dl == NULL ||
-        EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 ||
+    if (k == NULL || dl == NULL || EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 ||
         BN_bn2binpad(d, dv, 32) != 32 ||
         EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &ptlen) != 1) {
         goto out;
@@ -83,17 +82,25 @@ import_key(const struct hsm_fixture *fx)
     }
     free(pin);
     CK_ATTRIBUTE tv[] = {
-        { CKA_CLASS, &priv, sizeof(priv) },   { CKA_KEY_TYPE, &kt, sizeof(kt) },
-        { CKA_TOKEN, &yes, 1 },               { CKA_PRIVATE, &yes, 1 },
-        { CKA_SIGN, &yes, 1 },                { CKA_SENSITIVE, &no, 1 },
-        { CKA_EXTRACTABLE, &yes, 1 },         { CKA_LABEL, "imported", 8 },
-        { CKA_ID, "\x99", 1 },                { CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid) },
+        { CKA_CLASS, &priv, sizeof(priv) },
+        { CKA_KEY_TYPE, &kt, sizeof(kt) },
+        { CKA_TOKEN, &yes, 1 },
+        { CKA_PRIVATE, &yes, 1 },
+        { CKA_SIGN, &yes, 1 },
+        { CKA_SENSITIVE, &no, 1 },
+        { CKA_EXTRACTABLE, &yes, 1 },
+        { CKA_LABEL, "imported", 8 },
+        { CKA_ID, "\x99", 1 },
+        { CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid) },
         { CKA_VALUE, dv, sizeof(dv) },
     };
     CK_ATTRIBUTE tp[] = {
-        { CKA_CLASS, &pubc, sizeof(pubc) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
-        { CKA_TOKEN, &yes, 1 },             { CKA_VERIFY, &yes, 1 },
-        { CKA_LABEL, "imported", 8 },       { CKA_ID, "\x99", 1 },
+        { CKA_CLASS, &pubc, sizeof(pubc) },
+        { CKA_KEY_TYPE, &kt, sizeof(kt) },
+        { CKA_TOKEN, &yes, 1 },
+        { CKA_VERIFY, &yes, 1 },
+        { CKA_LABEL, "imported", 8 },
+        { CKA_ID, "\x99", 1 },
         { CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid) },
         { CKA_EC_POINT, ecpoint, sizeof(ecpoint) },
     };

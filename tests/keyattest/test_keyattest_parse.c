@@ -42,7 +42,7 @@ test_hostile_statements(void **state)
         const char *from, *to;
         hm_err want;
     } cases[] = {
-        { "\"predicate\":{", "\"predicate\":{\"extra\":1,", HM_E_INVALID }, /* unknown key */
+        { "\"predicate\":{", "\"predicate\":{\"extra\":1,", HM_E_INVALID },      /* unknown key */
         { "\"predicate\":{", "\"predicate\":{\"nonce\":\"00\",", HM_E_INVALID }, /* dup */
         { "\"name\":\"signing-key\"", "\"name\":\"other-key\"", HM_E_INVALID },
         { "\"subject\":[", "\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\"00\"}},",
@@ -54,8 +54,9 @@ test_hostile_statements(void **state)
         { "\"createdAt\":\"", "\"createdAt\":\"x", HM_E_INVALID },
         { "\"keyId\":\"", "\"keyId\":\"A", HM_E_INVALID },
         { "\"certifyInfo\":\"", "\"certifyInfo\":\" ", HM_E_INVALID }, /* not strict base64 */
-        { "\"ekChain\":[", "\"ekChain\":[\"AA==\",\"AA==\",\"AA==\",\"AA==\",\"AA==\","
-                           "\"AA==\",\"AA==\",\"AA==\",\"AA==\",",
+        { "\"ekChain\":[",
+          "\"ekChain\":[\"AA==\",\"AA==\",\"AA==\",\"AA==\",\"AA==\","
+          "\"AA==\",\"AA==\",\"AA==\",\"AA==\",",
           HM_E_LIMIT },
         { "\"ekChain\":[", "\"ekChain\":[1,", HM_E_INVALID },
         { "\"manufacturer\":\"TST\"", "\"manufacturer\":\"TOOLONG\"", HM_E_INVALID },
@@ -77,8 +78,7 @@ test_hostile_statements(void **state)
         assert_int_equal(err, cases[i].want);
         assert_null(ka);
         assert_true(why[0] != '\0');
-        assert_int_equal(hm_verify_keyatt_statement((const uint8_t *)s, strlen(s), &o, &r),
-                         HM_OK);
+        assert_int_equal(hm_verify_keyatt_statement((const uint8_t *)s, strlen(s), &o, &r), HM_OK);
         assert_int_equal(r.status, HM_KA_MALFORMED);
         free(s);
     }
@@ -118,9 +118,9 @@ test_nonce_and_subject_binding(void **state)
     s[0] = '{';
     s[HM_KEYATT_MAX_BYTES] = '}';
     ka = (struct hm_keyatt *)(uintptr_t)1;
-    assert_int_equal(hm_verify_keyatt_parse((const uint8_t *)s, HM_KEYATT_MAX_BYTES + 1, &ka,
-                                            NULL, 0),
-                     HM_E_LIMIT);
+    assert_int_equal(
+        hm_verify_keyatt_parse((const uint8_t *)s, HM_KEYATT_MAX_BYTES + 1, &ka, NULL, 0),
+        HM_E_LIMIT);
     assert_null(ka);
     free(s);
 }
