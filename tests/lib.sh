@@ -31,7 +31,7 @@ expect() {
 }
 
 # Whether the binaries were built with ASan (some checks, like ulimit -v, cannot run then).
-is_asan() { ldd "$HM" 2>/dev/null | grep -q libasan; }
+is_asan() { local libs; libs=$(ldd "$HM" 2>/dev/null || true); grep -q libasan <<<"$libs"; }
 
 finish() {
   echo "$passed passed, $failed failed"
