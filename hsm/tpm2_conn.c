@@ -171,18 +171,19 @@ tpm2_auth_set(struct tpm2_hsm *h, ESYS_TR tr, const struct hm_secret *s)
     return rc;
 }
 
-/* ESYS keeps its own copy of an auth value in the object's metadata; overwrite the bytes
- * (a value of the same length, all zero) before setting it empty, which only resets the
- * size.  The command buffer inside ESYS still holds it until the next command. */
+/* ESYS keeps its own copy of an auth value in the object's metadata.  Esys_TR_SetAuth
+ * copies the whole TPM2B_AUTH structure, so setting an all-zero, empty value overwrites
+ * every byte of that copy.  (Not a zero value of the buffer's full length: ESYS hashes
+ * values longer than the nameAlg's digest, which costs an EVP_MD_fetch, about 300 us, per
+ * signature.)  The command buffer inside ESYS still holds the value until the next
+ * command. */
 void
 tpm2_auth_clear(struct tpm2_hsm *h, ESYS_TR tr)
 {
     TPM2B_AUTH z;
 
     memset(&z, 0, sizeof(z));
-    z.size = sizeof(z.buffer);
     (void)Esys_TR_SetAuth(h->esys, tr, &z);
-    (void)Esys_TR_SetAuth(h->esys, tr, NULL);
 }
 
 void

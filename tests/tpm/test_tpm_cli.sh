@@ -27,18 +27,19 @@ active_pcr_banks = sha256
 EOF
 swtpm_setup --tpm2 --tpmstate "$WORK/state" --create-ek-cert --ecc --lock-nvram \
   --config "$WORK/ekca/swtpm_setup.conf" > setup.log 2>&1 || { cat setup.log; exit 1; }
-free_pair() { # a port P with P+1 free too (the swtpm TCTI's control port)
+free_pair() { # a port P with P+1 free too (the swtpm TCTI's control port), below the
+  # ephemeral range, where the TCTI's per-command connections leave TIME_WAIT sockets
   python3 - <<'PY'
-import socket
-for _ in range(50):
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
-    b = socket.socket()
+import random, socket
+for _ in range(200):
+    p = 20000 + 2 * random.randrange(6000)
     try:
-        b.bind(("127.0.0.1", p + 1)); print(p); break
+        for q in (p, p + 1):
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
     except OSError:
         pass
-    finally:
-        a.close(); b.close()
 PY
 }
 P=$(free_pair)
@@ -141,4 +142,22 @@ expect 1 "key-attestation: self-asserted" "self-asserted evidence is refused by 
 expect 0 "key attestation: self-asserted" "and accepted with --allow-self-asserted" -- \
   "$HM" verify --key sk.pub.pem --bundle b-sk.json --key-attestation att-sk.json \
   --allow-self-asserted fw.bin
+
+# ---- the statements match docs/schemas/key-attestation-v1.schema.json ---------------------
+if python3 -c 'import jsonschema' 2>/dev/null; then
+  for f in att.json att-pk.json att-sk.json; do
+    if python3 - "$HM_SRC/docs/schemas/key-attestation-v1.schema.json" "$f" <<'PY'
+import base64, hashlib, json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+st = json.loads(base64.b64decode(json.load(open(sys.argv[2]))["dsseEnvelope"]["payload"]))
+jsonschema.Draft202012Validator(schema).validate(st["predicate"])
+spki = base64.b64decode(st["predicate"]["publicKey"])
+assert st["subject"] == [{"name": "signing-key", "digest": {"sha256": hashlib.sha256(spki).hexdigest()}}]
+assert st["predicateType"] == "https://hallmark.dev/attestation/key/v1"
+PY
+    then ok "$f matches the documented schema and subject"; else not_ok "$f does not match the schema"; fi
+  done
+else
+  echo "skip: python3-jsonschema is not installed"
+fi
 finish

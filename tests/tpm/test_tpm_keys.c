@@ -298,6 +298,38 @@ test_slots_many_keys(void **state)
     }
 }
 
+/* hm_hsm_generate_key (the backend-neutral call) needs key-dir= in the token URI; list
+ * shows persistent keys and key-dir blobs. */
+static void
+test_key_dir_generate_and_list(void **state)
+{
+    struct env *e = *state;
+    struct hm_key *k = (struct hm_key *)(uintptr_t)1, **keys = NULL;
+    char uri[2 * PATH_MAX + 1200], dir[1100];
+    size_t n = 0;
+    bool blob = false, persistent = false;
+
+    assert_int_equal(hm_hsm_generate_key(e->hsm, HM_KEY_EC_P256, "nodir", &k), HM_E_INVALID);
+    assert_null(k);
+    hm_hsm_close(e->hsm);
+    snprintf(dir, sizeof(dir), "%s/keys", e->fx.dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(uri, sizeof(uri), "%s&key-dir=%s", e->fx.uri, dir);
+    assert_int_equal(hm_hsm_open(uri, NULL, &e->hsm), HM_OK);
+    assert_int_equal(hm_hsm_generate_key(e->hsm, HM_KEY_EC_P256, "in-dir", &k), HM_OK);
+    sign_and_check(k);
+    k = (struct hm_key *)(uintptr_t)1;
+    assert_int_equal(hm_hsm_generate_key(e->hsm, HM_KEY_EC_P256, "../escape", &k), HM_E_INVALID);
+    assert_null(k);
+    assert_int_equal(hm_hsm_list_keys(e->hsm, &keys, &n), HM_OK);
+    for (size_t i = 0; i < n; i++) {
+        blob = blob || strcmp(hm_key_label(keys[i]), "in-dir") == 0;
+        persistent = persistent || strcmp(hm_key_uri(keys[i]), "tpm2:handle=0x81000010") == 0;
+    }
+    free(keys);
+    assert_true(blob && persistent);
+}
+
 /* Runs last: closing leaves no transient object in the TPM, and a wrong auth value is
  * refused without a signature. */
 static void
@@ -342,6 +374,7 @@ main(void)
         cmocka_unit_test(test_rsa3072),
         cmocka_unit_test(test_hostile_blob),
         cmocka_unit_test(test_slots_many_keys),
+        cmocka_unit_test(test_key_dir_generate_and_list),
         cmocka_unit_test(test_no_leaked_handles_and_wrong_auth),
     };
 

@@ -70,10 +70,15 @@ bind_port(int port)
 {
     struct sockaddr_in a = { .sin_family = AF_INET };
     socklen_t len = sizeof(a);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons((uint16_t)port);
+    /* as swtpm binds: the swtpm TCTI connects once per command, so loopback ports fill
+     * with TIME_WAIT sockets, which must not count as taken */
+    if (s >= 0) {
+        (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    }
     if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 ||
         getsockname(s, (struct sockaddr *)&a, &len) != 0) {
         if (s >= 0) {
@@ -85,13 +90,21 @@ bind_port(int port)
     return ntohs(a.sin_port);
 }
 
-/* An ephemeral port p such that p + 1 is free too (the swtpm TCTI's control port). */
+/* A free port p such that p + 1 is free too (the swtpm TCTI's control port), below the
+ * kernel's ephemeral range: the swtpm TCTI connects once per command, and the client ends
+ * of those connections sit in TIME_WAIT on ephemeral ports for a minute, where they would
+ * make a port picked there look taken (or be taken) by the time swtpm binds it. */
 static int
 pick_ports(void)
 {
-    for (int i = 0; i < 50; i++) {
-        int p = bind_port(0);
-        if (p > 0 && p < 65535 && bind_port(p + 1) == p + 1) {
+    for (int i = 0; i < 200; i++) {
+        uint16_t r = 0;
+        int p;
+        if (RAND_bytes((uint8_t *)&r, sizeof(r)) != 1) {
+            return -1;
+        }
+        p = 20000 + 2 * (r % 6000); /* 20000..31998 */
+        if (bind_port(p) == p && bind_port(p + 1) == p + 1) {
             return p;
         }
     }
@@ -249,6 +262,7 @@ tpm_fixture_setup(struct tpm_fixture *f, bool ek_certs)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     }
     if (write_text(f->auth, hex, 0600) != 0 || setup_state(f, ek_certs) != 0) {
+        tpm_fixture_teardown(f);
         return -1;
     }
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -258,6 +272,7 @@ tpm_fixture_setup(struct tpm_fixture *f, bool ek_certs)
             return 0;
         }
     }
+    tpm_fixture_teardown(f); /* nothing left behind on failure */
     return -1;
 }
 

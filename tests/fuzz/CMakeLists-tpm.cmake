@@ -1,0 +1,7 @@
+# Fuzz targets of the TPM / key-attestation work (included by tests/fuzz/CMakeLists.txt).
+hm_fuzz_target(fuzz_tpms_attest SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_tpms_attest.c
+               LIBS hm_verify CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/tpms_attest)
+if(TARGET fuzz_tpms_attest)
+  # the TPM structure reader's header is private to attest/verify/
+  target_include_directories(fuzz_tpms_attest PRIVATE ${CMAKE_SOURCE_DIR}/attest/verify)
+endif()
