@@ -250,6 +250,40 @@ HM_MUST_CHECK hm_err hmd_sign_req_parse(const uint8_t *body, size_t len, struct 
                                         struct hmd_reply *err);
 void hmd_sign_req_free(struct hmd_sign_req *r);
 
+/* ---- recording signatures: store + transparency log (record.c; the log work owns it) ----
+ *
+ * Every signature hallmarkd hands out goes through hmd_record: the release row (when there
+ * is one), the audit-free log entries of every item, and the new tree state are written in
+ * ONE store transaction; the call returns only once a checkpoint signed by the log key
+ * covers every item.  Then each item's bundle is replaced by one that carries its
+ * tlogEntries (docs/formats.md section 7) and log_index is set.  No item is returned to a
+ * client unless hmd_record returned HM_OK.
+ *
+ * Errors: those of hm_store_commit (HM_E_CONFLICT: a higher version won; HM_E_IO: the disk;
+ * HM_E_UNAVAILABLE: closing, locked, or the log key could not sign; retry), HM_E_INVALID
+ * for bad arguments.  resv and rel are both NULL for items that are not releases
+ * (steward attestations, key events).  resv is consumed whatever the result. */
+struct hmd_record_item {
+    const char *predicate_type; /* of the signed statement, or "key-event" */
+    const struct hm_key *key;   /* the key that signed it: id and public key for the leaf */
+    char *bundle;               /* in: as hm_bundle_sign wrote it (malloc'ed); out: with
+                                   tlogEntries (the old buffer is freed and replaced) */
+    size_t bundle_len;
+    const char *product, *channel, *version; /* NULL when not a release */
+    uint64_t log_index;                      /* out; UINT64_MAX when not logged */
+};
+struct hm_store_resv;
+struct hm_store_release;
+HM_MUST_CHECK hm_err hmd_record(struct hm_store_resv *resv, const struct hm_store_release *rel,
+                                const struct hmd_identity *client, struct hmd_record_item *items,
+                                size_t n);
+/* Reading the log back (routes, the page at /): calls fn for up to n entries, newest
+ * first, with the leaf bytes as logged and the bundle as it was returned (without its
+ * tlogEntries; NULL for entries that carry none).  Stops at the first error fn returns. */
+typedef hm_err (*hmd_log_entry_fn)(void *ctx, uint64_t index, const uint8_t *leaf, size_t leaf_len,
+                                   const char *bundle, size_t bundle_len);
+HM_MUST_CHECK hm_err hmd_log_recent(size_t n, hmd_log_entry_fn fn, void *ctx);
+
 /* ---- worker pool (workers.c) ---- */
 struct hmd_job;
 typedef void (*hmd_job_fn)(struct hmd_job *job);

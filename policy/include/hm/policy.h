@@ -210,4 +210,17 @@ const struct hm_policy_input *hm_policy_decision_input(const struct hm_policy_de
 HM_MUST_CHECK hm_err hm_policy_decision_to_json(const struct hm_policy_decision *d, char **out,
                                                 size_t *len);
 
+/* ---- steward attestations (CRA Art. 25): who may issue for which project ----
+ * The policy's optional "stewards" section (docs/policy.md) binds projects, named by purl
+ * pattern (exact or glob, e.g. "pkg:github/curl/" followed by a star), to the identities that may issue
+ * attestations for them (the same identity matchers as products: mTLS and OIDC) and to
+ * the key that signs them.  HM_OK with *key_out (the key name; a view into p) when who may
+ * issue for project_purl; HM_E_DENIED with why filled when not (unknown project and
+ * unauthorised identity read alike); HM_E_NOTFOUND when the policy has no stewards
+ * section. */
+HM_MUST_CHECK hm_err hm_policy_steward_authorise(const struct hm_policy *p,
+                                                 const struct hm_policy_identity *who,
+                                                 const char *project_purl, int64_t now,
+                                                 const char **key_out, char *why, size_t why_len);
+
 #endif /* HM_POLICY_H */
