@@ -173,6 +173,10 @@ enum hmd_route {
     HMD_R_HEALTHZ,
     HMD_R_READYZ,
     HMD_R_METRICS,
+    HMD_R_POLICY_CHECK, /* POST /v1/policy/check (policy_check.c) */
+    HMD_R_STEWARD,      /* POST /v1/steward/attestations (steward.c) */
+    HMD_R_LOG,          /* GET /v1/log/...: checkpoint, entries, proofs, tiles (log_routes.c) */
+    HMD_R_PAGE,         /* GET /: the read-only page (page.c) */
     HMD_R_OTHER,
     HMD_R_COUNT
 };
@@ -222,15 +226,20 @@ struct hmd_request {
     const uint8_t *body;
     size_t body_len;
     const struct hmd_identity *id;
-    bool head_only; /* only the head has arrived: check route, method, identity, type */
+    const char *query;  /* after '?', "" when none */
+    const char *bearer; /* "Authorization: Bearer" token; NULL when none; never logged */
+    bool head_only;     /* only the head has arrived: check route, method, identity, type */
 };
 /* Routes a request.  With head_only, returns true when the head alone decides an error
- * (404, 405, 401, 415).  Otherwise answers every route but POST /v1/sign (returns
- * false for that one: it goes to a worker).  *route is always set. */
+ * (404, 405, 401, 415).  Otherwise answers every route but the worker routes (returns
+ * false for those: POST /v1/sign and the others hmd_route_is_worker names go to a worker
+ * thread, see hmd_call_handle).  *route is always set. */
 bool hmd_route_fast(const struct hmd_request *req, struct hmd_gen *gen, struct hmd_reply *out,
                     enum hmd_route *route);
+bool hmd_route_is_worker(enum hmd_route r);
 /* What the audit record of one sign request says (copied: it outlives the request). */
 struct hmd_audit_rec {
+    const char *route; /* static: "/v1/sign", "/v1/policy/check", ...; NULL = "/v1/sign" */
     char client[HMD_MAX_IDENTITY + 16];
     char product[HMD_MAX_NAME + 1];
     char version[130];
@@ -239,10 +248,34 @@ struct hmd_audit_rec {
     const char *outcome;
     int64_t time;
 };
-/* The whole POST /v1/sign flow; runs on a worker thread.  *audit receives the record
- * to write with hmd_sign_audit once the reply is on its way. */
-void hmd_sign_handle(struct hmd_gen *gen, const struct hmd_identity *id, const uint8_t *body,
-                     size_t len, struct hmd_reply *out, struct hmd_audit_rec *audit);
+/* One request that runs on a worker thread (every pointer valid for the call). */
+struct hmd_call {
+    enum hmd_route route;
+    struct hmd_gen *gen;
+    const struct hmd_identity *id;
+    const char *bearer; /* "Authorization: Bearer" token, NULL when none; never logged */
+    const char *path;
+    const char *query; /* "" when none */
+    const uint8_t *body;
+    size_t body_len;
+};
+/* Runs call->route's handler (dispatch.c).  *audit receives the record to write with
+ * hmd_sign_audit once the reply is on its way (audit->decision NULL: nothing to write). */
+void hmd_call_handle(const struct hmd_call *call, struct hmd_reply *out,
+                     struct hmd_audit_rec *audit);
+/* The whole POST /v1/sign flow (sign.c). */
+void hmd_sign_handle(const struct hmd_call *call, struct hmd_reply *out,
+                     struct hmd_audit_rec *audit);
+/* POST /v1/policy/check: the decision without signing (policy_check.c). */
+void hmd_policy_check_handle(const struct hmd_call *call, struct hmd_reply *out,
+                             struct hmd_audit_rec *audit);
+/* POST /v1/steward/attestations (steward.c). */
+void hmd_steward_handle(const struct hmd_call *call, struct hmd_reply *out,
+                        struct hmd_audit_rec *audit);
+/* GET /v1/log/... (log_routes.c): call->path is the whole path. */
+void hmd_log_handle(const struct hmd_call *call, struct hmd_reply *out);
+/* GET / (page.c). */
+void hmd_page_handle(const struct hmd_call *call, struct hmd_reply *out);
 void hmd_sign_audit(const struct hmd_audit_rec *audit);
 /* Parses and checks a sign request (exposed for tests and fuzzing). */
 struct hmd_sign_req;
@@ -293,6 +326,10 @@ struct hmd_job {
     void *conn;          /* the connection that waits (http.c) */
     struct hmd_gen *gen; /* a reference, released with the job */
     const struct hmd_identity *id;
+    enum hmd_route route;
+    char *bearer; /* copied from the head; wiped and freed with the job */
+    char *path;
+    char *query;
     uint8_t *body;
     size_t body_len;
     struct hmd_reply reply;

@@ -41,7 +41,7 @@ struct hmd_conn {
     enum hmd_route route;
     struct hmd_reply pending; /* an error decided before the body was read */
     bool has_pending;
-    bool is_sign;
+    bool is_worker; /* the request goes to a worker thread (hmd_route_is_worker) */
     bool close_after;
     bool dead; /* the socket is gone but a worker still holds the request */
     uint64_t t0;
@@ -170,14 +170,21 @@ sign_done(struct hmd_conn *c, struct hmd_job *job)
 }
 
 static void
-sign_job_run(struct hmd_job *job)
+job_run(struct hmd_job *job)
 {
     struct hmd_conn *c = job->conn;
     struct hmd_io *io = c->io;
-
     struct hmd_audit_rec audit;
+    const struct hmd_call call = { .route = job->route,
+                                   .gen = job->gen,
+                                   .id = job->id,
+                                   .bearer = job->bearer,
+                                   .path = job->path,
+                                   .query = job->query,
+                                   .body = job->body,
+                                   .body_len = job->body_len };
 
-    hmd_sign_handle(job->gen, job->id, job->body, job->body_len, &job->reply, &audit);
+    hmd_call_handle(&call, &job->reply, &audit);
     pthread_mutex_lock(&io->lock);
     job->next = io->done;
     io->done = job; /* the loop owns the job from here: touch it no more */
@@ -187,13 +194,38 @@ sign_job_run(struct hmd_job *job)
 }
 
 static void
-start_sign(struct hmd_conn *c, uint8_t *body, size_t len)
+job_free(struct hmd_job *job)
+{
+    if (job->bearer != NULL) {
+        OPENSSL_cleanse(job->bearer, strlen(job->bearer));
+    }
+    free(job->bearer);
+    free(job->path);
+    free(job->query);
+    free(job->body);
+    free(job);
+}
+
+static void
+start_job(struct hmd_conn *c, uint8_t *body, size_t len)
 {
     struct hmd_job *job = calloc(1, sizeof(*job));
     struct hmd_reply r = { 0 };
 
-    if (job == NULL) {
+    if (job != NULL) {
+        job->body = body;
+        body = NULL; /* the job owns it */
+        job->path = strdup(c->head.path);
+        job->query = strdup(c->head.query);
+        job->bearer = c->head.has_bearer ? strdup(c->head.bearer) : NULL;
+        OPENSSL_cleanse(c->head.bearer, sizeof(c->head.bearer));
+    }
+    if (job == NULL || job->path == NULL || job->query == NULL ||
+        (c->head.has_bearer && job->bearer == NULL)) {
         free(body);
+        if (job != NULL) {
+            job_free(job);
+        }
         hmd_reply_error(&r, 500, "internal", "out of memory");
         send_reply(c, &r);
         return;
@@ -202,16 +234,15 @@ start_sign(struct hmd_conn *c, uint8_t *body, size_t len)
     job->gen = c->gen;
     c->gen = NULL; /* the job holds the reference now; the reply gives it back */
     job->id = c->id;
-    job->body = body;
+    job->route = c->route;
     job->body_len = len;
     c->state = C_BUSY;
     bufferevent_disable(c->bev, EV_READ); /* one request at a time: nothing piles up */
-    if (hmd_workers_submit(job, sign_job_run) != HM_OK) {
+    if (hmd_workers_submit(job, job_run) != HM_OK) {
         c->state = C_BODY;
         c->gen = job->gen;
-        free(job->body);
-        free(job);
-        hmd_reply_error(&r, 503, "busy", "too many sign requests in flight; retry later");
+        job_free(job);
+        hmd_reply_error(&r, 503, "busy", "too many requests in flight; retry later");
         r.retry_after = 1;
         send_reply(c, &r);
     }
@@ -229,9 +260,8 @@ hmd_io_finish_jobs(struct hmd_io *io)
         struct hmd_job *next = job->next;
         struct hmd_conn *c = job->conn;
         hmd_gen_release(job->gen);
-        free(job->body);
         sign_done(c, job);
-        free(job);
+        job_free(job);
         job = next;
     }
 }
@@ -253,8 +283,8 @@ dispatch(struct hmd_conn *c, uint8_t *body, size_t len)
         send_reply(c, &c->pending);
         return;
     }
-    if (c->is_sign) {
-        start_sign(c, body, len);
+    if (c->is_worker) {
+        start_job(c, body, len);
         return;
     }
     (void)hmd_route_fast(&req, c->gen, &r, &c->route);
@@ -289,7 +319,7 @@ head_checks(struct hmd_conn *c)
         c->pending.retry_after = retry;
         c->has_pending = true;
     }
-    c->is_sign = c->route == HMD_R_SIGN && !c->has_pending;
+    c->is_worker = hmd_route_is_worker(c->route) && !c->has_pending;
 }
 
 static void
@@ -311,7 +341,7 @@ on_head(struct hmd_conn *c, const char *buf, size_t len)
         hmd_reply_error(&r, 411, "length-required",
                         "Transfer-Encoding is refused: send the body with Content-Length");
         reply_now(c, &r, true);
-    } else if (c->is_sign && !c->head.has_cl) {
+    } else if (c->is_worker && strcmp(c->head.method, "POST") == 0 && !c->head.has_cl) {
         hmd_reply_error(&r, 411, "length-required", "POST needs a Content-Length");
         reply_now(c, &r, true);
     } else if (c->head.content_length > lim->max_body) {

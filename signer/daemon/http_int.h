@@ -34,10 +34,12 @@ struct hmd_io {
 /* The head of one HTTP/1.1 request, as parsed by hmd_http_parse_head. */
 #define HMD_MAX_TARGET  2048
 #define HMD_MAX_HEADERS 100
+#define HMD_MAX_BEARER  8192
 struct hmd_http_head {
     char method[16];
-    char path[HMD_MAX_TARGET + 1]; /* the target without its query */
-    int minor;                     /* HTTP/1.<minor>: 0 or 1 */
+    char path[HMD_MAX_TARGET + 1];  /* the target without its query */
+    char query[HMD_MAX_TARGET + 1]; /* what follows '?', without it; "" when none */
+    int minor;                      /* HTTP/1.<minor>: 0 or 1 */
     bool has_cl;
     uint64_t content_length;
     bool has_te;
@@ -45,6 +47,8 @@ struct hmd_http_head {
     bool expect_continue;
     bool has_ct;
     char content_type[128];
+    bool has_bearer;
+    char bearer[HMD_MAX_BEARER + 1]; /* the token of "Authorization: Bearer"; never logged */
     unsigned n_headers;
     const char *why; /* reason of a refusal */
 };

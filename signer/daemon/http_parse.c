@@ -58,6 +58,10 @@ parse_request_line(const char *p, size_t n, struct hmd_http_head *h)
     }
     memcpy(h->path, p + t0, plen);
     h->path[plen] = '\0';
+    if (q != NULL) {
+        memcpy(h->query, q + 1, tlen - plen - 1);
+        h->query[tlen - plen - 1] = '\0';
+    }
     if (i + 9 != n || p[i] != ' ' || memcmp(p + i + 1, "HTTP/1.", 7) != 0) {
         return refuse(h, 400, "malformed request line");
     }
@@ -128,6 +132,17 @@ parse_field(const char *name, size_t nn, const char *v, size_t vn, struct hmd_ht
         memcpy(h->content_type, v, vn);
         h->content_type[vn] = '\0';
         h->has_ct = true;
+    } else if (nn == 13 && strncasecmp(name, "authorization", nn) == 0) {
+        /* Only the Bearer scheme (RFC 6750); the token's syntax is the policy's to judge. */
+        if (h->has_bearer || vn < 8 || strncasecmp(v, "bearer ", 7) != 0) {
+            return refuse(h, 400, "Authorization must be one \"Bearer <token>\"");
+        }
+        if (vn - 7 > HMD_MAX_BEARER) {
+            return refuse(h, 431, "the bearer token is too long");
+        }
+        memcpy(h->bearer, v + 7, vn - 7);
+        h->bearer[vn - 7] = '\0';
+        h->has_bearer = true;
     } else if (nn == 10 && strncasecmp(name, "connection", nn) == 0) {
         if (has_token(v, vn, "close")) {
             h->keep_alive = false;

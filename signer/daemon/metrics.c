@@ -31,9 +31,11 @@ static struct {
 const char *
 hmd_route_name(enum hmd_route r)
 {
-    static const char *const names[HMD_R_COUNT] = { "/v1/sign", "/v1/keys", "/v1/trust-root",
-                                                    "/healthz", "/readyz",  "/metrics",
-                                                    "other" };
+    static const char *const names[HMD_R_COUNT] = {
+        "/v1/sign", "/v1/keys",         "/v1/trust-root",           "/healthz", "/readyz",
+        "/metrics", "/v1/policy/check", "/v1/steward/attestations", "/v1/log",  "/",
+        "other"
+    };
     return (unsigned)r < HMD_R_COUNT ? names[r] : "other";
 }
 

@@ -11,20 +11,47 @@
 #include "hmd.h"
 
 struct route {
-    const char *path;
+    const char *path; /* ending in '/': every path under it */
     const char *method;
     enum hmd_route id;
     bool needs_identity;
+    bool worker; /* answered on a worker thread (hmd_call_handle): it signs or reads the store */
 };
 
 static const struct route routes[] = {
-    { "/v1/sign", "POST", HMD_R_SIGN, true },
-    { "/v1/keys", "GET", HMD_R_KEYS, true },
-    { "/v1/trust-root", "GET", HMD_R_TRUST_ROOT, true },
-    { "/healthz", "GET", HMD_R_HEALTHZ, false },
-    { "/readyz", "GET", HMD_R_READYZ, false },
-    { "/metrics", "GET", HMD_R_METRICS, true },
+    { "/v1/sign", "POST", HMD_R_SIGN, true, true },
+    { "/v1/keys", "GET", HMD_R_KEYS, true, false },
+    { "/v1/trust-root", "GET", HMD_R_TRUST_ROOT, true, false },
+    { "/healthz", "GET", HMD_R_HEALTHZ, false, false },
+    { "/readyz", "GET", HMD_R_READYZ, false, false },
+    { "/metrics", "GET", HMD_R_METRICS, true, false },
+    { "/v1/policy/check", "POST", HMD_R_POLICY_CHECK, true, true },
+    { "/v1/steward/attestations", "POST", HMD_R_STEWARD, true, true },
+    { "/v1/log/", "GET", HMD_R_LOG, true, true },
+    { "/", "GET", HMD_R_PAGE, true, true },
 };
+
+bool
+hmd_route_is_worker(enum hmd_route r)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (routes[i].id == r) {
+            return routes[i].worker;
+        }
+    }
+    return false;
+}
+
+static bool
+path_matches(const struct route *rt, const char *path)
+{
+    size_t n = strlen(rt->path);
+
+    if (n > 1 && rt->path[n - 1] == '/') {
+        return strncmp(path, rt->path, n) == 0 && path[n] != '\0';
+    }
+    return strcmp(path, rt->path) == 0;
+}
 
 static bool
 is_json_type(const char *ct)
@@ -131,7 +158,7 @@ hmd_route_fast(const struct hmd_request *req, struct hmd_gen *gen, struct hmd_re
 
     *route = HMD_R_OTHER;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(req->path, routes[i].path) == 0) {
+        if (path_matches(&routes[i], req->path)) {
             rt = &routes[i];
         }
     }
@@ -151,13 +178,13 @@ hmd_route_fast(const struct hmd_request *req, struct hmd_gen *gen, struct hmd_re
                         "DNS or URI SAN)");
         return true;
     }
-    if (rt->id == HMD_R_SIGN) {
-        if (!is_json_type(req->content_type)) {
+    if (rt->worker) {
+        if (strcmp(rt->method, "POST") == 0 && !is_json_type(req->content_type)) {
             hmd_reply_error(out, 415, "unsupported-media-type",
-                            "POST /v1/sign takes Content-Type: application/json");
+                            "POST %s takes Content-Type: application/json", rt->path);
             return true;
         }
-        return false; /* a worker signs it */
+        return false; /* a worker answers it */
     }
     if (req->head_only) {
         return false;

@@ -253,7 +253,7 @@ void
 hmd_sign_audit(const struct hmd_audit_rec *r)
 {
     struct hm_store_audit a = { .client_id = r->client,
-                                .route = "/v1/sign",
+                                .route = r->route != NULL ? r->route : "/v1/sign",
                                 .request_sha256 = r->request_sha256[0] ? r->request_sha256 : NULL,
                                 .product = r->product[0] ? r->product : NULL,
                                 .version = r->version[0] ? r->version : NULL,
@@ -261,7 +261,7 @@ hmd_sign_audit(const struct hmd_audit_rec *r)
                                 .outcome = r->outcome,
                                 .time = r->time };
 
-    if (hmd.store == NULL) {
+    if (hmd.store == NULL || r->decision == NULL) {
         return;
     }
     hm_err rc = hm_store_audit(hmd.store, &a);
@@ -272,9 +272,12 @@ hmd_sign_audit(const struct hmd_audit_rec *r)
 }
 
 void
-hmd_sign_handle(struct hmd_gen *gen, const struct hmd_identity *id, const uint8_t *body, size_t len,
-                struct hmd_reply *out, struct hmd_audit_rec *audit)
+hmd_sign_handle(const struct hmd_call *call, struct hmd_reply *out, struct hmd_audit_rec *audit)
 {
+    struct hmd_gen *gen = call->gen;
+    const struct hmd_identity *id = call->id;
+    const uint8_t *body = call->body;
+    size_t len = call->body_len;
     struct flow f = {
         .id = id, .r = out, .decision = "deny", .outcome = "bad-request", .now = (int64_t)time(NULL)
     };
