@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "attest_int.h"
-#include "steward_int.h"
+#include "verify/steward_int.h" /* hm_cra_is_email, hm_cra_is_https_url */
 
 #define VERSION_MAX     128u
 #define SIZE_MAX_JSON   ((uint64_t)1 << 53)   /* exact in every JSON reader */

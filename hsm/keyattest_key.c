@@ -15,6 +15,12 @@ hm_hsm_backend(const struct hm_hsm *hsm)
     return hsm != NULL ? hsm->ops->name : "";
 }
 
+const char *
+hm_key_backend(const struct hm_key *key)
+{
+    return key != NULL ? hm_hsm_backend(key->hsm) : "";
+}
+
 hm_err
 hm_key_attest(struct hm_key *key, const uint8_t *nonce, size_t nonce_len, struct hm_keyatt **out)
 {

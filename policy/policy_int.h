@@ -107,6 +107,8 @@ struct pol_freeze {
 
 struct pol_product {
     char *name;
+    char *manufacturer;     /* CRA facts for the release statement; NULL when absent */
+    char *security_contact; /* an email address or an https URL */
     char **channels;
     size_t n_channels; /* 0: "stable" only */
 
@@ -169,7 +171,23 @@ struct hm_policy {
     size_t n_issuers;
     char *verifier_id; /* NULL when no "vsa" */
     char *policy_uri;
+    struct pol_steward *stewards; /* policy_steward.c; NULL when no "stewards" */
+    size_t n_stewards;
 };
+
+/* One entry of "stewards": projects (purl patterns) -> identities and key.  The
+ * identities live in a pol_product (name = the entry's label) so that the identity rule
+ * of products serves stewards unchanged. */
+struct pol_steward {
+    char **projects;
+    size_t n_projects;
+    char *key;
+    struct pol_product who;
+};
+/* policy_steward.c */
+HM_MUST_CHECK hm_err pol_parse_stewards(const struct cJSON *root, struct hm_policy *p,
+                                        struct pol_path *path, struct hm_policy_error *err);
+void pol_stewards_free(struct hm_policy *p);
 
 /* policy_parse_product.c */
 HM_MUST_CHECK hm_err pol_parse_product(const struct cJSON *obj, struct pol_product *out,

@@ -46,6 +46,7 @@ hm_policy_free(struct hm_policy *p)
         issuer_clear(&p->issuers[i]);
     }
     free(p->issuers);
+    pol_stewards_free(p);
     free(p->verifier_id);
     free(p->policy_uri);
     free(p);
@@ -212,7 +213,7 @@ parse_products(const cJSON *root, struct hm_policy *p, struct pol_path *path,
 static hm_err
 parse_root(const cJSON *root, struct hm_policy *p, struct hm_policy_error *err)
 {
-    static const char *const keys[] = { "version", "vsa", "oidc_issuers", "products" };
+    static const char *const keys[] = { "version", "vsa", "oidc_issuers", "products", "stewards" };
     struct pol_path path;
     uint64_t version = 0;
     hm_err rc;
@@ -230,7 +231,8 @@ parse_root(const cJSON *root, struct hm_policy *p, struct hm_policy_error *err)
     }
     if ((rc = parse_vsa(root, p, &path, err)) != HM_OK ||
         (rc = parse_issuers(root, p, &path, err)) != HM_OK ||
-        (rc = parse_products(root, p, &path, err)) != HM_OK) {
+        (rc = parse_products(root, p, &path, err)) != HM_OK ||
+        (rc = pol_parse_stewards(root, p, &path, err)) != HM_OK) {
         return rc;
     }
     return check_oidc_issuers(p, &path, err);

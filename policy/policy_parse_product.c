@@ -13,6 +13,8 @@ void
 pol_product_clear(struct pol_product *p)
 {
     free(p->name);
+    free(p->manufacturer);
+    free(p->security_contact);
     polj_string_list_free(p->channels, p->n_channels);
     for (size_t i = 0; i < p->n_keys; i++) {
         free(p->keys[i].channel);
@@ -208,17 +210,44 @@ out:
     return rc;
 }
 
+/* CRA product facts (Annex II) for the release statement: the same limits as attest/. */
+static hm_err
+parse_cra_facts(const cJSON *obj, struct pol_product *p, struct pol_path *path,
+                struct hm_policy_error *err)
+{
+    size_t mark;
+    hm_err rc;
+
+    if ((rc = polj_string_dup(obj, "manufacturer", false, 256, true, &p->manufacturer, path,
+                              err)) != HM_OK ||
+        (rc = polj_string_dup(obj, "security_contact", false, 256, true, &p->security_contact, path,
+                              err)) != HM_OK) {
+        return rc;
+    }
+    if (p->security_contact != NULL && strncmp(p->security_contact, "https://", 8) != 0 &&
+        (strchr(p->security_contact, '@') == NULL || strchr(p->security_contact, ' ') != NULL)) {
+        mark = pol_path_key(path, "security_contact");
+        rc =
+            pol_fail(err, path, HM_E_INVALID,
+                     "\"%s\" is neither an email address nor an https:// URL", p->security_contact);
+        pol_path_pop(path, mark);
+    }
+    return rc;
+}
+
 hm_err
 pol_parse_product(const cJSON *obj, struct pol_product *out, struct pol_path *path,
                   struct hm_policy_error *err)
 {
-    static const char *const keys[] = { "name",      "channels", "keys", "identities",
-                                        "version",   "support",  "sbom", "vulnerabilities",
-                                        "approvals", "windows" };
+    static const char *const keys[] = {
+        "name", "channels",        "keys",      "identities", "version",      "support",
+        "sbom", "vulnerabilities", "approvals", "windows",    "manufacturer", "security_contact"
+    };
     hm_err rc;
 
     if ((rc = polj_object(obj, keys, POL_N(keys), path, err)) != HM_OK ||
         (rc = polj_name_dup(obj, "name", true, &out->name, path, err)) != HM_OK ||
+        (rc = parse_cra_facts(obj, out, path, err)) != HM_OK ||
         (rc = parse_channels(obj, out, path, err)) != HM_OK ||
         (rc = parse_keys(obj, out, path, err)) != HM_OK ||
         (rc = pol_parse_identities(obj, out, path, err)) != HM_OK ||

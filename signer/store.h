@@ -102,5 +102,72 @@ HM_MUST_CHECK hm_err hm_store_highest(struct hm_store *st, const char *product, 
  * decision ("allow", "deny", "error") and outcome are required. */
 HM_MUST_CHECK hm_err hm_store_audit(struct hm_store *st, const struct hm_store_audit *rec);
 void hm_store_get_stats(struct hm_store *st, struct hm_store_stats *out);
+/* For the release policy (store_policy.c): unix time of the first release of major
+ * version `major` of product (any channel) in the store at url (as hm_store_open takes
+ * it), read on a read-only connection of its own.  HM_E_NOTFOUND when none. */
+HM_MUST_CHECK hm_err hm_store_first_release(const char *url, const char *product, uint64_t major,
+                                            int64_t *out);
+
+/* ---- the transparency log (docs/tlog.md; store_log.c) ----
+ *
+ * Leaves, the complete-subtree hashes (hm/tlog.h) and one signed checkpoint per batch
+ * are written in the same transaction as the batch's releases: a failed transaction (a
+ * refused release, the disk, the log key unable to sign) leaves no leaf, no release and
+ * no checkpoint, and no index is used twice or skipped. */
+struct hm_tlog_signer;
+struct hm_tlog_storage;
+struct hm_tlog_verifier;
+
+#define HM_STORE_LOG_MAX_LEAF ((size_t)256 << 10) /* docs/formats.md section 6 */
+
+struct hm_store_log_config {
+    const char *origin;                  /* the checkpoint's origin line (copied) */
+    const struct hm_tlog_signer *signer; /* signs checkpoints; must outlive the store */
+    /* The stored tree is checked at start against the latest stored checkpoint, which
+     * must verify with this key (the log key's public half). */
+    const struct hm_tlog_verifier *verifier;
+    unsigned max_batch;    /* entries per checkpoint; 0 = 256 */
+    unsigned max_delay_ms; /* how long a batch waits for more entries; 0 = not at all */
+};
+
+struct hm_store_log_entry {
+    const uint8_t *leaf; /* the leaf bytes, logged as they are (<= 256 KiB) */
+    size_t leaf_len;
+    const char *bundle; /* the bundle as returned, without tlogEntries; NULL for none */
+    size_t bundle_len;
+    const char *key_event; /* the key id, for a key's key-event entry; else NULL */
+    uint64_t index;        /* out */
+};
+
+typedef hm_err (*hm_store_log_entry_fn)(void *ctx, uint64_t index, const uint8_t *leaf,
+                                        size_t leaf_len, const char *bundle, size_t bundle_len);
+
+/* Turns the log on: reads the tree state back and checks its root against the latest
+ * stored checkpoint (HM_E_VERIFY when they differ or the checkpoint does not verify,
+ * HM_E_INVALID when its origin is not cfg->origin).  Call once, before any commit. */
+HM_MUST_CHECK hm_err hm_store_log_start(struct hm_store *st, const struct hm_store_log_config *cfg);
+/* hm_store_commit, and entries appended in the same transaction (resv and rel both NULL:
+ * entries only).  On HM_OK entries[i].index is set, *note (malloc'ed, NUL-terminated) is
+ * the signed checkpoint of tree size *size that covers them.  Errors as hm_store_commit;
+ * HM_E_UNAVAILABLE when the log is off or its key could not sign; nothing is handed out
+ * on failure.  Consumes resv, whatever the result. */
+HM_MUST_CHECK hm_err hm_store_commit_logged(struct hm_store *st, struct hm_store_resv *resv,
+                                            const struct hm_store_release *rel,
+                                            struct hm_store_log_entry *entries, size_t n,
+                                            char **note, size_t *note_len, uint64_t *size);
+/* The committed tree (for proofs and tiles): valid as long as the store. */
+const struct hm_tlog_storage *hm_store_log_storage(struct hm_store *st);
+/* The size of the latest committed checkpoint (0 when none, or the log is off). */
+uint64_t hm_store_log_size(struct hm_store *st);
+/* A stored checkpoint: the latest (size UINT64_MAX) or the one of that size.
+ * HM_E_NOTFOUND when there is none. */
+HM_MUST_CHECK hm_err hm_store_log_checkpoint(struct hm_store *st, uint64_t size, char **note,
+                                             size_t *note_len, uint64_t *size_out);
+/* Calls fn for the committed entries [first, end), oldest first (or newest first). */
+HM_MUST_CHECK hm_err hm_store_log_entries(struct hm_store *st, uint64_t first, uint64_t end,
+                                          bool newest_first, hm_store_log_entry_fn fn, void *ctx);
+/* The index of key_id's key-event entry; HM_E_NOTFOUND when it has none. */
+HM_MUST_CHECK hm_err hm_store_log_key_event(struct hm_store *st, const char *key_id,
+                                            uint64_t *index);
 
 #endif /* HM_SIGNER_STORE_H */

@@ -16,7 +16,6 @@
 
 #include "store_int.h"
 
-#define STORE_BUCKETS   256
 #define STORE_BATCH_MAX 1024 /* records per transaction: bounds its size and latency */
 
 struct store_line {
@@ -32,31 +31,6 @@ struct hm_store_resv {
     struct hm_store_resv *next;
     struct store_line *line;
     char version[HM_SEMVER_MAX_LEN + 1];
-};
-
-/* One queued record; it lives on the stack of the thread waiting for it. */
-struct store_job {
-    struct store_job *next;
-    const struct hm_store_release *rel; /* or */
-    const struct hm_store_audit *audit;
-    struct hm_store_resv *resv; /* with rel; freed by the committer */
-    hm_err result;
-    bool done;
-    char blocking[HM_SEMVER_MAX_LEN + 1]; /* on HM_E_CONFLICT: the database's highest */
-};
-
-struct hm_store {
-    const struct store_backend *be;
-    struct store_db *db;
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* the committer waits for jobs */
-    pthread_cond_t done_cv; /* waiters wait for their job's result */
-    pthread_t committer;
-    bool stopping;
-    struct store_job *head;
-    struct store_job **tail;
-    struct store_line *lines[STORE_BUCKETS];
-    struct hm_store_stats stats;
 };
 
 static void *committer_main(void *arg);
@@ -274,6 +248,7 @@ hm_store_close(struct hm_store *st)
         (void)pthread_cond_wait(&st->done_cv, &st->mu);
     }
     (void)pthread_mutex_unlock(&st->mu);
+    store_log_close(st);
     st->be->close(st->db);
     for (size_t b = 0; b < STORE_BUCKETS; b++) {
         while (st->lines[b] != NULL) {
@@ -448,6 +423,57 @@ hm_store_commit(struct hm_store *st, struct hm_store_resv *resv, const struct hm
 }
 
 hm_err
+hm_store_commit_logged(struct hm_store *st, struct hm_store_resv *resv,
+                       const struct hm_store_release *rel, struct hm_store_log_entry *entries,
+                       size_t n, char **note, size_t *note_len, uint64_t *size)
+{
+    struct hm_store_release full;
+    struct store_job job = { 0 };
+    hm_err err = HM_OK;
+
+    *note = NULL;
+    *note_len = 0;
+    *size = 0;
+    if ((resv == NULL) != (rel == NULL) || n == 0 || entries == NULL) {
+        hm_store_cancel(st, resv);
+        return HM_E_INVALID;
+    }
+    for (size_t i = 0; i < n && err == HM_OK; i++) {
+        if (entries[i].leaf == NULL || entries[i].leaf_len == 0 ||
+            entries[i].leaf_len > HM_STORE_LOG_MAX_LEAF) {
+            err = HM_E_INVALID;
+        }
+        err = err == HM_OK ? check_optional(entries[i].key_event) : err;
+    }
+    if (err == HM_OK && !st->log.on) {
+        err = HM_E_UNAVAILABLE;
+    }
+    if (err == HM_OK && resv != NULL) {
+        full = *rel;
+        full.product = resv->line->product;
+        full.channel = resv->line->channel;
+        full.version = resv->version;
+        err = check_release(rel, &full);
+        job.rel = &full;
+        job.resv = resv;
+    }
+    if (err != HM_OK) {
+        hm_store_cancel(st, resv);
+        return err;
+    }
+    job.entries = entries;
+    job.n_entries = n;
+    if ((err = run_job(st, &job)) == HM_OK) {
+        *note = job.note;
+        *note_len = job.note_len;
+        *size = job.size;
+        job.note = NULL; /* the caller owns it now */
+    }
+    free(job.note);
+    return err;
+}
+
+hm_err
 hm_store_audit(struct hm_store *st, const struct hm_store_audit *rec)
 {
     struct store_job job = { 0 };
@@ -537,16 +563,22 @@ write_batch(struct hm_store *st, struct store_job *batch, size_t n, uint64_t *ns
     for (struct store_job *j = batch; j != NULL && err == HM_OK; j = j->next) {
         if (j->rel != NULL) {
             err = apply_release(st, j);
-        } else {
+        } else if (j->audit != NULL) {
             err = st->be->insert_audit(st->db, j->audit);
             j->result = err;
+        } else {
+            j->result = HM_OK; /* log entries only */
         }
+    }
+    if (err == HM_OK && st->log.on) {
+        err = store_log_apply(st, batch);
     }
     if (err == HM_OK) {
         err = st->be->commit(st->db);
     }
     if (err != HM_OK) {
         st->be->rollback(st->db);
+        store_log_reset(st);
         hm_error("store: a transaction of %zu records failed (%s); none of them was written", n,
                  hm_strerror(err));
         for (struct store_job *j = batch; j != NULL; j = j->next) {
@@ -561,6 +593,7 @@ write_batch(struct hm_store *st, struct store_job *batch, size_t n, uint64_t *ns
 static void
 finish_batch(struct hm_store *st, struct store_job *batch, size_t n, uint64_t ns, bool committed)
 {
+    store_log_finish(st, batch, committed);
     for (struct store_job *j = batch, *next = NULL; j != NULL; j = next) {
         next = j->next; /* j lives on its waiter's stack: gone once done is seen */
         if (j->resv != NULL) {
@@ -607,7 +640,11 @@ committer_main(void *arg)
         if (st->head == NULL) {
             break; /* stopping, and the queue is drained */
         }
-        while (*cut != NULL && n < STORE_BATCH_MAX) {
+        store_log_wait(st);
+        if (st->head == NULL) {
+            continue;
+        }
+        while (*cut != NULL && n < STORE_BATCH_MAX && (!st->log.on || n < st->log.max_batch)) {
             cut = &(*cut)->next;
             n++;
         }

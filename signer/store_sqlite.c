@@ -22,17 +22,9 @@
 
 #include <sqlite3.h>
 
-#include "store_int.h"
+#include "store_sqlite_int.h"
 
 #define SQLITE_BUSY_MS 5000 /* how long a writer waits for another node's lock */
-
-struct store_db {
-    sqlite3 *w; /* the committer's connection */
-    sqlite3 *r; /* everyone else's, under r_mu, read only */
-    pthread_mutex_t r_mu;
-    sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_highest, *w_rel, *w_set_highest, *w_audit;
-    sqlite3_stmt *r_highest;
-};
 
 /* Ordered; each runs once, in the same transaction as its schema_version row. */
 static const struct {
@@ -55,11 +47,22 @@ static const struct {
          " route TEXT NOT NULL, request_sha256 TEXT, product TEXT, version TEXT,"
          " decision TEXT NOT NULL CHECK (decision IN ('allow', 'deny', 'error')),"
          " outcome TEXT NOT NULL) STRICT;" },
+    /* The transparency log (docs/tlog.md): leaves by index, complete-subtree hashes by
+     * level << 56 | index, one signed checkpoint per batch. */
+    { 2, "CREATE TABLE log_leaves ("
+         " idx INTEGER PRIMARY KEY CHECK (idx >= 0), time INTEGER NOT NULL, key_event TEXT,"
+         " leaf BLOB NOT NULL, bundle BLOB) STRICT;"
+         "CREATE INDEX log_key_events ON log_leaves (key_event) WHERE key_event IS NOT NULL;"
+         "CREATE TABLE log_nodes ("
+         " id INTEGER PRIMARY KEY, hash BLOB NOT NULL CHECK (length(hash) = 32)) STRICT;"
+         "CREATE TABLE log_checkpoints ("
+         " size INTEGER PRIMARY KEY CHECK (size > 0), time INTEGER NOT NULL,"
+         " note BLOB NOT NULL) STRICT;" },
 };
 
 /* Translates a SQLite result code at the module edge, and logs it there, once. */
-static hm_err
-db_err(sqlite3 *db, int rc, const char *what)
+hm_err
+store_sqlite_err(sqlite3 *db, int rc, const char *what)
 {
     char ebuf[128] = "";
     char sys[160] = "";
@@ -101,7 +104,7 @@ exec_sql(sqlite3 *db, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 
-    return rc == SQLITE_OK ? HM_OK : db_err(db, rc, what);
+    return rc == SQLITE_OK ? HM_OK : store_sqlite_err(db, rc, what);
 }
 
 /* Binds ?1..?n to strings (NULL binds SQL NULL).  SQLITE_STATIC: the strings outlive
@@ -119,11 +122,11 @@ bind_texts(sqlite3_stmt *stmt, const char *const *v, int n)
 }
 
 /* Steps a statement that returns no row, then resets it. */
-static hm_err
-step_done(sqlite3 *db, sqlite3_stmt *stmt, int bind_rc, const char *what)
+hm_err
+store_sqlite_step_done(sqlite3 *db, sqlite3_stmt *stmt, int bind_rc, const char *what)
 {
     int rc = bind_rc == SQLITE_OK ? sqlite3_step(stmt) : bind_rc;
-    hm_err err = rc == SQLITE_DONE ? HM_OK : db_err(db, rc, what);
+    hm_err err = rc == SQLITE_DONE ? HM_OK : store_sqlite_err(db, rc, what);
 
     (void)sqlite3_reset(stmt);
     (void)sqlite3_clear_bindings(stmt);
@@ -157,7 +160,7 @@ query_highest(sqlite3 *db, sqlite3_stmt *stmt, const char *product, const char *
     } else if (rc == SQLITE_DONE) {
         err = HM_E_NOTFOUND;
     } else {
-        err = db_err(db, rc, "reading the highest version");
+        err = store_sqlite_err(db, rc, "reading the highest version");
     }
     (void)sqlite3_reset(stmt); /* ends the read transaction: never pin a WAL snapshot */
     (void)sqlite3_clear_bindings(stmt);
@@ -213,7 +216,7 @@ open_conn(const char *path, bool writer, sqlite3 **out)
 
     *out = NULL;
     if (rc != SQLITE_OK) {
-        err = db_err(db, rc, "opening the database");
+        err = store_sqlite_err(db, rc, "opening the database");
         goto out;
     }
     (void)sqlite3_extended_result_codes(db, 1);
@@ -226,7 +229,7 @@ open_conn(const char *path, bool writer, sqlite3 **out)
     if (writer) {
         rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", journal_mode_cb, mode, NULL);
         if (rc != SQLITE_OK) {
-            err = db_err(db, rc, "switching to WAL");
+            err = store_sqlite_err(db, rc, "switching to WAL");
             goto out;
         }
         if (strcmp(mode, "wal") != 0) {
@@ -258,7 +261,7 @@ schema_current(sqlite3 *db, sqlite3_int64 *out)
     if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         *out = sqlite3_column_int64(stmt, 0);
     } else {
-        err = db_err(db, rc, "reading the schema version");
+        err = store_sqlite_err(db, rc, "reading the schema version");
     }
     (void)sqlite3_finalize(stmt);
     return err;
@@ -282,7 +285,7 @@ migrate_one(sqlite3 *db, int i)
     if (rc == SQLITE_OK) {
         rc = sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL));
     }
-    err = step_done(db, stmt, rc, "recording the schema version");
+    err = store_sqlite_step_done(db, stmt, rc, "recording the schema version");
     (void)sqlite3_finalize(stmt);
     return err;
 }
@@ -349,6 +352,22 @@ prepare_all(struct store_db *db)
           "INSERT INTO audit (client_id, route, request_sha256, product, version, decision,"
           " outcome, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
         { db->r, &db->r_highest, q_highest },
+        { db->w, &db->w_leaf,
+          "INSERT INTO log_leaves (idx, time, key_event, leaf, bundle) VALUES (?1, ?2, ?3, ?4, "
+          "?5)" },
+        { db->w, &db->w_node, "INSERT INTO log_nodes (id, hash) VALUES (?1, ?2)" },
+        { db->w, &db->w_cp, "INSERT INTO log_checkpoints (size, time, note) VALUES (?1, ?2, ?3)" },
+        { db->r, &db->r_node, "SELECT hash FROM log_nodes WHERE id = ?1" },
+        { db->r, &db->r_cp_latest,
+          "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1" },
+        { db->r, &db->r_cp_at, "SELECT size, note FROM log_checkpoints WHERE size = ?1" },
+        { db->r, &db->r_entries_asc,
+          "SELECT idx, leaf, bundle FROM log_leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx" },
+        { db->r, &db->r_entries_desc,
+          "SELECT idx, leaf, bundle FROM log_leaves WHERE idx >= ?1 AND idx < ?2"
+          " ORDER BY idx DESC" },
+        { db->r, &db->r_key_event,
+          "SELECT idx FROM log_leaves WHERE key_event = ?1 ORDER BY idx LIMIT 1" },
     };
 
     for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
@@ -356,7 +375,7 @@ prepare_all(struct store_db *db)
             sqlite3_prepare_v3(s[i].conn, s[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s[i].stmt, NULL);
 
         if (rc != SQLITE_OK) {
-            return db_err(s[i].conn, rc, "preparing statements");
+            return store_sqlite_err(s[i].conn, rc, "preparing statements");
         }
     }
     return HM_OK;
@@ -365,7 +384,7 @@ prepare_all(struct store_db *db)
 static void
 sqlite_close(struct store_db *db)
 {
-    sqlite3_stmt *all[8];
+    sqlite3_stmt *all[17];
 
     if (db == NULL) {
         return;
@@ -378,6 +397,15 @@ sqlite_close(struct store_db *db)
     all[5] = db->w_set_highest;
     all[6] = db->w_audit;
     all[7] = db->r_highest;
+    all[8] = db->w_leaf;
+    all[9] = db->w_node;
+    all[10] = db->w_cp;
+    all[11] = db->r_node;
+    all[12] = db->r_cp_latest;
+    all[13] = db->r_cp_at;
+    all[14] = db->r_entries_asc;
+    all[15] = db->r_entries_desc;
+    all[16] = db->r_key_event;
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         (void)sqlite3_finalize(all[i]);
     }
@@ -434,7 +462,7 @@ sqlite_read_highest(struct store_db *db, const char *product, const char *channe
 static hm_err
 sqlite_begin(struct store_db *db)
 {
-    return step_done(db->w, db->w_begin, SQLITE_OK, "starting a transaction");
+    return store_sqlite_step_done(db->w, db->w_begin, SQLITE_OK, "starting a transaction");
 }
 
 static hm_err
@@ -454,7 +482,7 @@ sqlite_insert_release(struct store_db *db, const struct hm_store_release *rel)
     if (rc == SQLITE_OK) {
         rc = sqlite3_bind_int64(db->w_rel, 8, rel->time);
     }
-    return step_done(db->w, db->w_rel, rc, "writing a release");
+    return store_sqlite_step_done(db->w, db->w_rel, rc, "writing a release");
 }
 
 static hm_err
@@ -463,8 +491,8 @@ sqlite_set_highest(struct store_db *db, const char *product, const char *channel
 {
     const char *v[3] = { product, channel, version };
 
-    return step_done(db->w, db->w_set_highest, bind_texts(db->w_set_highest, v, 3),
-                     "updating the highest version");
+    return store_sqlite_step_done(db->w, db->w_set_highest, bind_texts(db->w_set_highest, v, 3),
+                                  "updating the highest version");
 }
 
 static hm_err
@@ -477,13 +505,13 @@ sqlite_insert_audit(struct store_db *db, const struct hm_store_audit *rec)
     if (rc == SQLITE_OK) {
         rc = sqlite3_bind_int64(db->w_audit, 8, rec->time);
     }
-    return step_done(db->w, db->w_audit, rc, "writing an audit record");
+    return store_sqlite_step_done(db->w, db->w_audit, rc, "writing an audit record");
 }
 
 static hm_err
 sqlite_commit(struct store_db *db)
 {
-    return step_done(db->w, db->w_commit, SQLITE_OK, "committing");
+    return store_sqlite_step_done(db->w, db->w_commit, SQLITE_OK, "committing");
 }
 
 static void
@@ -491,7 +519,7 @@ sqlite_rollback(struct store_db *db)
 {
     /* SQLite may have rolled back by itself (SQLITE_FULL, some I/O errors) */
     if (!sqlite3_get_autocommit(db->w)) {
-        (void)step_done(db->w, db->w_rollback, SQLITE_OK, "rolling back");
+        (void)store_sqlite_step_done(db->w, db->w_rollback, SQLITE_OK, "rolling back");
     }
 }
 
@@ -507,4 +535,11 @@ const struct store_backend hm_store_sqlite_backend = {
     .insert_audit = sqlite_insert_audit,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .log_insert_leaf = sqlite_log_insert_leaf,
+    .log_insert_nodes = sqlite_log_insert_nodes,
+    .log_insert_checkpoint = sqlite_log_insert_checkpoint,
+    .log_read_nodes = sqlite_log_read_nodes,
+    .log_read_checkpoint = sqlite_log_read_checkpoint,
+    .log_read_entries = sqlite_log_read_entries,
+    .log_read_key_event = sqlite_log_read_key_event,
 };

@@ -47,6 +47,7 @@ static const char *const status_names[] = {
     [HM_KA_SELF_ASSERTED] = "self-asserted",
     [HM_KA_PKCS11_ATTRIBUTES] = "pkcs11-attributes",
     [HM_KA_BAD_SIGNATURE] = "bad-signature",
+    [HM_KA_MISSING] = "missing",
 };
 
 const char *

@@ -35,6 +35,8 @@ hm_statement_free(struct hm_statement *st)
         free(st->release->channel);
         free(st->release->version);
         free(st->release->support_end);
+        free(st->release->manufacturer);
+        free(st->release->security_contact);
         free(st->release);
     }
     free(st->predicate_type);
@@ -293,10 +295,10 @@ parse_release(const cJSON *root, struct hm_statement *st, char *why, size_t why_
         (err = dup_checked(pred, "version", true, VERSION_MAX, false, &rel->version, why,
                            why_len)) != HM_OK ||
         (err = dup_checked(pred, "purl", false, PURL_MAX, false, NULL, why, why_len)) != HM_OK ||
-        (err = dup_checked(pred, "manufacturer", false, TEXT_MAX, false, NULL, why, why_len)) !=
-            HM_OK ||
-        (err = dup_checked(pred, "securityContact", false, TEXT_MAX, false, NULL, why, why_len)) !=
-            HM_OK ||
+        (err = dup_checked(pred, "manufacturer", false, TEXT_MAX, false, &rel->manufacturer, why,
+                           why_len)) != HM_OK ||
+        (err = dup_checked(pred, "securityContact", false, TEXT_MAX, false, &rel->security_contact,
+                           why, why_len)) != HM_OK ||
         (err = parse_artifacts(pred, why, why_len)) != HM_OK) {
         return err;
     }

@@ -51,6 +51,12 @@ hm_verify_status_name(enum hm_verify_status st)
         return "witness-threshold-not-met";
     case HM_V_TRUST_ROOT_EXPIRED:
         return "trust-root-expired";
+    case HM_V_ATTESTATION_EXPIRED:
+        return "attestation-expired";
+    case HM_V_WRONG_PROJECT:
+        return "wrong-project";
+    case HM_V_VERSION_NOT_COVERED:
+        return "version-not-covered";
     }
     return "unknown-status";
 }
@@ -176,6 +182,10 @@ hm_v_fill_release(const struct hm_release_pred *rel, struct hm_verify_result *ou
     hm_v_copy(out->channel, sizeof(out->channel), rel->channel ? rel->channel : "");
     hm_v_copy(out->version, sizeof(out->version), rel->version);
     hm_v_copy(out->support_end, sizeof(out->support_end), rel->support_end ? rel->support_end : "");
+    hm_v_copy(out->manufacturer, sizeof(out->manufacturer),
+              rel->manufacturer ? rel->manufacturer : "");
+    hm_v_copy(out->security_contact, sizeof(out->security_contact),
+              rel->security_contact ? rel->security_contact : "");
 }
 
 /* Product and anti-rollback, when the caller asks for them. */

@@ -207,5 +207,12 @@ main(int argc, char **argv)
            res.logged ? "; in the transparency log at " : "", res.logged ? res.log_origin : "",
            res.time_checked ? "" : "; no clock: expiry not checked");
     printf("security support until %s\n", res.support_end[0] ? res.support_end : "(not stated)");
+    /* the CRA product facts, from the verified statement (docs/formats.md section 4) */
+    if (res.manufacturer[0] != '\0') {
+        printf("manufacturer %s\n", res.manufacturer);
+    }
+    if (res.security_contact[0] != '\0') {
+        printf("report vulnerabilities to %s\n", res.security_contact);
+    }
     return 0;
 }

@@ -21,13 +21,27 @@ int cli_approve(int argc, char **argv);
 /* cli_steward.c: `hallmark steward attest`; cli_show.c: `hallmark show`. */
 int cli_steward(int argc, char **argv);
 int cli_show(int argc, char **argv);
+/* cli_log.c: `hallmark log verify` (the monitor) and `hallmark log proof`. */
+int cli_log(int argc, char **argv);
 
 struct cli_http_opts;
 struct hm_artifact;
-/* `hallmark sign --server`: sends the digests to hallmarkd and writes the bundles. */
-int cli_sign_remote(const struct cli_http_opts *http, const char *product, const char *channel,
-                    const char *version, const char *support_end, const char *sbom_path,
-                    const struct hm_artifact *arts, size_t n, const char *out, bool quiet);
+/* `hallmark sign --server` (cli_remote.c): what the request carries besides digests. */
+struct cli_remote_req {
+    const char *product, *channel, *version, *support_end;
+    const char *sbom_path;        /* --sbom */
+    const char *const *vex_paths; /* --vex, repeatable */
+    size_t n_vex;
+    const char *const *approval_paths; /* --approval, repeatable */
+    size_t n_approvals;
+    const char *token_file; /* --oidc-token-file: sent as a bearer token, never printed */
+    const char *out;        /* the release bundle */
+    const char *vsa_out;    /* the VSA bundle; NULL: next to out */
+    bool quiet;
+};
+/* Sends the digests to hallmarkd and writes the bundles. */
+int cli_sign_remote(const struct cli_http_opts *http, const struct cli_remote_req *rq,
+                    const struct hm_artifact *arts, size_t n);
 
 /* Where the token is: --state DIR (DIR/token.uri, DIR/softhsm2.conf) or --token URI. */
 struct cli_token_opts {

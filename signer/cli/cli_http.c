@@ -196,6 +196,9 @@ cli_https(const struct cli_http_opts *o, const char *method, const char *path, c
     if (body != NULL) {
         hm_buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
     }
+    if (o->bearer != NULL) { /* a CI token: never printed; the buffer is wiped below */
+        hm_buf_printf(&req, "Authorization: Bearer %s\r\n", o->bearer);
+    }
     hm_buf_puts(&req, "\r\n");
     if (body != NULL) {
         hm_buf_append(&req, body, len);
@@ -214,6 +217,9 @@ cli_https(const struct cli_http_opts *o, const char *method, const char *path, c
 out:
     BIO_free_all(bio);
     SSL_CTX_free(ctx);
+    if (req.data != NULL) {
+        OPENSSL_cleanse(req.data, req.len);
+    }
     hm_buf_free(&req);
     hm_buf_free(&in);
     return err;

@@ -9,6 +9,7 @@ struct cli_http_opts {
     const char *cacert; /* CA that signed the server's certificate */
     const char *cert;   /* client certificate chain (PEM), may be NULL */
     const char *key;    /* client private key (PEM) */
+    const char *bearer; /* "Authorization: Bearer" token (a CI's OIDC JWT) or NULL; never printed */
 };
 
 /* Sends one request and reads the reply: *status is the HTTP status, *reply the body

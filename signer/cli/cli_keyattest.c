@@ -350,10 +350,19 @@ cli_keyatt_verify_check(const struct cli_keyatt_verify *v, const uint8_t *spki, 
     int rc = CLI_USAGE;
 
     if (v->path == NULL) {
-        return CLI_OK;
+        if (!v->require) {
+            return CLI_OK;
+        }
+        /* the trust root requires it (the flag alone needs the file: cli_keyatt_verify_usage) */
+        printf("verification failed: key-attestation: %s: the trust root requires an attestation "
+               "for this key; pass --key-attestation (a bundle from `hallmark keys attest` or "
+               "hallmarkd's GET /v1/keys reply)\n",
+               hm_verify_keyatt_status_name(HM_KA_MISSING));
+        return CLI_FAILED;
     }
     o.allow_self_asserted = v->allow_self_asserted;
-    if (read_or_say("key attestation", v->path, HM_BUNDLE_MAX_BYTES, &bundle, &blen) != CLI_OK ||
+    if (read_or_say("key attestation", v->path, 4 * HM_BUNDLE_MAX_BYTES, &bundle, &blen) !=
+            CLI_OK ||
         (v->tpm_roots != NULL &&
          read_or_say("TPM roots", v->tpm_roots, PEM_MAX, &roots, &o.roots_pem_len) != CLI_OK) ||
         (v->tpm_ak != NULL &&
@@ -362,7 +371,8 @@ cli_keyatt_verify_check(const struct cli_keyatt_verify *v, const uint8_t *spki, 
     }
     o.roots_pem = roots;
     o.ak_pem = ak;
-    if (hm_verify_keyatt_bundle(bundle, blen, &o, &r) == HM_E_NOMEM) {
+    /* one bundle, or the GET /v1/keys reply: the entry for this key */
+    if (hm_verify_keyatt_document(bundle, blen, &o, &r) == HM_E_NOMEM) {
         goto out; /* other errors leave a status that is not ok, with its reason */
     }
     if (r.status != HM_KA_OK) {

@@ -4,6 +4,7 @@
  * and write the bundles of the reply.
  */
 #include <hm/attest.h>
+#include <hm/attest_policy.h>
 #include <hm/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include "cli.h"
 #include "cli_http.h"
 
-#define SBOM_MAX_BYTES (8u << 20)
+#define DOC_MAX_BYTES (8u << 20) /* the daemon's request limit (docs/policy.md) */
 
 static cJSON *
 artifact_json(const struct hm_artifact *a)
@@ -33,22 +34,70 @@ artifact_json(const struct hm_artifact *a)
     return o;
 }
 
+/* Reads a JSON document from a file, for the request (SBOM, VEX, approval). */
 static hm_err
-build_request(const char *product, const char *channel, const char *version,
-              const char *support_end, const char *sbom_path, const struct hm_artifact *arts,
-              size_t n, char **out, size_t *len)
+read_doc(const char *what, const char *path, cJSON **out)
+{
+    struct hm_json_limits lim = HM_JSON_DEFAULT_LIMITS;
+    struct hm_json_error jerr = { 0 };
+    uint8_t *text = NULL;
+    size_t len = 0;
+    hm_err err;
+
+    *out = NULL;
+    lim.max_bytes = DOC_MAX_BYTES;
+    lim.max_members = 1u << 20;
+    lim.max_depth = 64;
+    if ((err = hm_read_file(path, DOC_MAX_BYTES, &text, &len)) != HM_OK ||
+        (err = hm_json_parse(text, len, &lim, out, &jerr)) != HM_OK) {
+        fprintf(stderr, "hallmark sign: cannot use %s %s: %s\n", what, path,
+                err == HM_E_INVALID || err == HM_E_LIMIT ? jerr.message : hm_strerror(err));
+    } else if (!cJSON_IsObject(*out)) {
+        fprintf(stderr, "hallmark sign: %s %s is not a JSON object\n", what, path);
+        cJSON_Delete(*out);
+        *out = NULL;
+        err = HM_E_INVALID;
+    }
+    free(text);
+    return err;
+}
+
+static hm_err
+add_docs(cJSON *req, const char *key, const char *what, const char *const *paths, size_t n)
+{
+    cJSON *list = NULL, *doc = NULL;
+    hm_err err;
+
+    if (n == 0) {
+        return HM_OK;
+    }
+    if ((list = cJSON_AddArrayToObject(req, key)) == NULL) {
+        return HM_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((err = read_doc(what, paths[i], &doc)) != HM_OK) {
+            return err;
+        }
+        if (!cJSON_AddItemToArray(list, doc)) {
+            cJSON_Delete(doc);
+            return HM_E_NOMEM;
+        }
+    }
+    return HM_OK;
+}
+
+static hm_err
+build_request(const struct cli_remote_req *rq, const struct hm_artifact *arts, size_t n, char **out,
+              size_t *len)
 {
     cJSON *req = cJSON_CreateObject(), *list, *sbom = NULL;
-    uint8_t *sbom_text = NULL;
-    size_t sbom_len = 0;
-    struct hm_json_error jerr;
-    struct hm_json_limits lim = HM_JSON_DEFAULT_LIMITS;
     hm_err err = HM_E_NOMEM;
 
-    if (req == NULL || cJSON_AddStringToObject(req, "product", product) == NULL ||
-        (channel != NULL && cJSON_AddStringToObject(req, "channel", channel) == NULL) ||
-        cJSON_AddStringToObject(req, "version", version) == NULL ||
-        (support_end != NULL && cJSON_AddStringToObject(req, "support_end", support_end) == NULL) ||
+    if (req == NULL || cJSON_AddStringToObject(req, "product", rq->product) == NULL ||
+        (rq->channel != NULL && cJSON_AddStringToObject(req, "channel", rq->channel) == NULL) ||
+        cJSON_AddStringToObject(req, "version", rq->version) == NULL ||
+        (rq->support_end != NULL &&
+         cJSON_AddStringToObject(req, "support_end", rq->support_end) == NULL) ||
         (list = cJSON_AddArrayToObject(req, "artifacts")) == NULL) {
         goto out;
     }
@@ -59,13 +108,8 @@ build_request(const char *product, const char *channel, const char *version,
             goto out;
         }
     }
-    if (sbom_path != NULL) {
-        lim.max_bytes = SBOM_MAX_BYTES;
-        lim.max_members = 1u << 20;
-        if ((err = hm_read_file(sbom_path, SBOM_MAX_BYTES, &sbom_text, &sbom_len)) != HM_OK ||
-            (err = hm_json_parse(sbom_text, sbom_len, &lim, &sbom, &jerr)) != HM_OK) {
-            fprintf(stderr, "hallmark sign: cannot use SBOM %s: %s\n", sbom_path,
-                    err == HM_E_INVALID || err == HM_E_LIMIT ? jerr.message : hm_strerror(err));
+    if (rq->sbom_path != NULL) {
+        if ((err = read_doc("SBOM", rq->sbom_path, &sbom)) != HM_OK) {
             goto out;
         }
         if (!cJSON_AddItemToObject(req, "sbom", sbom)) {
@@ -74,9 +118,13 @@ build_request(const char *product, const char *channel, const char *version,
             goto out;
         }
     }
+    if ((err = add_docs(req, "vex", "VEX document", rq->vex_paths, rq->n_vex)) != HM_OK ||
+        (err = add_docs(req, "approvals", "approval", rq->approval_paths, rq->n_approvals)) !=
+            HM_OK) {
+        goto out;
+    }
     err = hm_json_print(req, out, len);
 out:
-    free(sbom_text);
     cJSON_Delete(req);
     return err;
 }
@@ -120,9 +168,10 @@ print_error(int status, const uint8_t *body, size_t len)
     cJSON_Delete(j);
 }
 
-/* Writes each bundle of the reply; the release bundle goes to out, others beside it. */
+/* Writes each bundle of the reply; the release bundle goes to out, the VSA to vsa_out
+ * (when given), others beside out (OUT.verification_summary.json). */
 static int
-write_bundles(const uint8_t *body, size_t len, const char *out, bool quiet)
+write_bundles(const uint8_t *body, size_t len, const char *out, const char *vsa_out, bool quiet)
 {
     cJSON *j = NULL;
     const cJSON *bundles, *b;
@@ -147,6 +196,8 @@ write_bundles(const uint8_t *body, size_t len, const char *out, bool quiet)
         }
         if (strcmp(ptype, HM_PREDICATE_RELEASE) == 0) {
             snprintf(path, sizeof(path), "%s", out);
+        } else if (vsa_out != NULL && strcmp(ptype, HM_VSA_PREDICATE) == 0) {
+            snprintf(path, sizeof(path), "%s", vsa_out);
         } else {
             const char *tail = strrchr(ptype, '/');
             char kind[64];
@@ -182,24 +233,34 @@ out:
 }
 
 int
-cli_sign_remote(const struct cli_http_opts *http, const char *product, const char *channel,
-                const char *version, const char *support_end, const char *sbom_path,
-                const struct hm_artifact *arts, size_t n, const char *out, bool quiet)
+cli_sign_remote(const struct cli_http_opts *http, const struct cli_remote_req *rq,
+                const struct hm_artifact *arts, size_t n)
 {
+    struct cli_http_opts h = *http;
+    struct hm_secret *token = NULL;
+    const char *out = rq->out;
     char *req = NULL, defout[512];
     uint8_t *reply = NULL;
     size_t req_len = 0, reply_len = 0;
     int status = 0, rc = CLI_USAGE;
 
     if (out == NULL) {
-        snprintf(defout, sizeof(defout), "%s-%s.bundle.json", product, version);
+        snprintf(defout, sizeof(defout), "%s-%s.bundle.json", rq->product, rq->version);
         out = defout;
     }
-    if (build_request(product, channel, version, support_end, sbom_path, arts, n, &req, &req_len) !=
-        HM_OK) {
+    if (rq->token_file != NULL) {
+        /* A bearer credential: read as a secret (0600 file, locked memory, wiped). */
+        if (hm_secret_from_file(rq->token_file, &token) != HM_OK) {
+            fprintf(stderr, "hallmark sign: cannot read the token file (it must exist, be "
+                            "non-empty and not readable by group or others)\n");
+            goto out;
+        }
+        h.bearer = (const char *)token->buf;
+    }
+    if (build_request(rq, arts, n, &req, &req_len) != HM_OK) {
         goto out;
     }
-    if (cli_https(http, "POST", "/v1/sign", (const uint8_t *)req, req_len, &status, &reply,
+    if (cli_https(&h, "POST", "/v1/sign", (const uint8_t *)req, req_len, &status, &reply,
                   &reply_len) != HM_OK) {
         goto out;
     }
@@ -208,10 +269,12 @@ cli_sign_remote(const struct cli_http_opts *http, const char *product, const cha
         rc = status == 403 || status == 409 ? CLI_FAILED : CLI_USAGE;
         goto out;
     }
-    if ((rc = write_bundles(reply, reply_len, out, quiet)) == CLI_OK && !quiet) {
-        printf("signed %s %s by %s: %zu artifact(s)\n", product, version, http->url, n);
+    if ((rc = write_bundles(reply, reply_len, out, rq->vsa_out, rq->quiet)) == CLI_OK &&
+        !rq->quiet) {
+        printf("signed %s %s by %s: %zu artifact(s)\n", rq->product, rq->version, http->url, n);
     }
 out:
+    hm_secret_free(token);
     free(req);
     free(reply);
     return rc;

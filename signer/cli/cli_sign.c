@@ -35,6 +35,10 @@ enum {
     OPT_SBOM,
     OPT_MANUFACTURER,
     OPT_SECURITY_CONTACT,
+    OPT_VEX,
+    OPT_APPROVAL,
+    OPT_OIDC_TOKEN_FILE,
+    OPT_VSA_OUT,
     OPT_HELP,
 };
 
@@ -57,9 +61,15 @@ static const struct option sign_options[] = {
     { "sbom", required_argument, NULL, OPT_SBOM },
     { "manufacturer", required_argument, NULL, OPT_MANUFACTURER },
     { "security-contact", required_argument, NULL, OPT_SECURITY_CONTACT },
+    { "vex", required_argument, NULL, OPT_VEX },
+    { "approval", required_argument, NULL, OPT_APPROVAL },
+    { "oidc-token-file", required_argument, NULL, OPT_OIDC_TOKEN_FILE },
+    { "vsa-out", required_argument, NULL, OPT_VSA_OUT },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
+
+#define SIGN_MAX_DOCS 64 /* VEX documents, approvals: the daemon's limits */
 
 struct sign_args {
     struct cli_token_opts tok;
@@ -68,6 +78,9 @@ struct sign_args {
     struct cli_http_opts http;
     const char *sbom;
     const char *manufacturer, *security_contact; /* CRA product facts, local signing */
+    const char *vex[SIGN_MAX_DOCS], *approvals[SIGN_MAX_DOCS];
+    size_t n_vex, n_approvals;
+    const char *token_file, *vsa_out; /* --server only */
     char **files;
     size_t n_files;
 };
@@ -84,14 +97,19 @@ sign_usage(FILE *f)
            "       hallmark sign --server https://HOST:PORT --cacert CA.pem --tls-cert C.pem\n"
            "                     --tls-key K.pem --product NAME --version SEMVER [--channel NAME]\n"
            "                     [--support-end YYYY-MM-DD] [--sbom SBOM.json] [--out FILE]\n"
-           "                     ARTIFACT...\n"
+           "                     [--vex VEX.json]... [--approval APPROVAL.json]...\n"
+           "                     [--oidc-token-file FILE] [--vsa-out FILE] ARTIFACT...\n"
            "\n"
            "Signs one release statement (in-toto Statement v1) whose subjects are the\n"
            "artifacts with their SHA-256 and SHA-512 digests, directly against the token,\n"
            "and writes a Sigstore bundle v0.3 (default PRODUCT-VERSION.bundle.json).\n"
            "--per-artifact writes one bundle per artifact (ARTIFACT.bundle.json).\n"
            "With --server the daemon signs: only digests travel, never the artifacts; the\n"
-           "bundle written is the same as a local signature's.\n"
+           "bundle written is the same as a local signature's.  With a release policy the\n"
+           "daemon also returns a SLSA VSA bundle (--vsa-out, default OUT stem +\n"
+           ".verification_summary.json); a refusal prints every failing rule and its hint\n"
+           "and exits 1.  --oidc-token-file sends a CI token as Authorization: Bearer\n"
+           "(the file must not be readable by group or others; the token is never printed).\n"
            "--manufacturer and --security-contact add the CRA product facts (the\n"
            "manufacturer's name; where to report vulnerabilities) to a local signature.\n");
 }
@@ -159,6 +177,25 @@ sign_parse(int argc, char **argv, struct sign_args *a)
         case OPT_SECURITY_CONTACT:
             a->security_contact = optarg;
             break;
+        case OPT_VEX:
+        case OPT_APPROVAL:
+            if ((c == OPT_VEX ? a->n_vex : a->n_approvals) >= SIGN_MAX_DOCS) {
+                fprintf(stderr, "hallmark sign: at most %d --vex and %d --approval\n",
+                        SIGN_MAX_DOCS, SIGN_MAX_DOCS);
+                return CLI_USAGE;
+            }
+            if (c == OPT_VEX) {
+                a->vex[a->n_vex++] = optarg;
+            } else {
+                a->approvals[a->n_approvals++] = optarg;
+            }
+            break;
+        case OPT_OIDC_TOKEN_FILE:
+            a->token_file = optarg;
+            break;
+        case OPT_VSA_OUT:
+            a->vsa_out = optarg;
+            break;
         case OPT_HELP:
             sign_usage(stdout);
             return -1;
@@ -183,6 +220,12 @@ sign_parse(int argc, char **argv, struct sign_args *a)
     if (a->http.url != NULL && (a->manufacturer != NULL || a->security_contact != NULL)) {
         fprintf(stderr, "hallmark sign: --manufacturer and --security-contact are for local "
                         "signing; the daemon does not take them from the request\n");
+        return CLI_USAGE;
+    }
+    if (a->http.url == NULL && (a->n_vex > 0 || a->n_approvals > 0 || a->token_file != NULL ||
+                                a->vsa_out != NULL || a->sbom != NULL)) {
+        fprintf(stderr, "hallmark sign: --sbom, --vex, --approval, --oidc-token-file and "
+                        "--vsa-out go with --server\n");
         return CLI_USAGE;
     }
     if (a->out != NULL && (a->out_dir != NULL || a->per_artifact)) {
@@ -315,8 +358,20 @@ cli_sign(int argc, char **argv)
         goto out;
     }
     if (a.http.url != NULL) {
-        rc = cli_sign_remote(&a.http, a.product, a.channel, a.version, a.support_end, a.sbom, arts,
-                             a.n_files, a.out, a.quiet);
+        struct cli_remote_req rq = { .product = a.product,
+                                     .channel = a.channel,
+                                     .version = a.version,
+                                     .support_end = a.support_end,
+                                     .sbom_path = a.sbom,
+                                     .vex_paths = a.vex,
+                                     .n_vex = a.n_vex,
+                                     .approval_paths = a.approvals,
+                                     .n_approvals = a.n_approvals,
+                                     .token_file = a.token_file,
+                                     .out = a.out,
+                                     .vsa_out = a.vsa_out,
+                                     .quiet = a.quiet };
+        rc = cli_sign_remote(&a.http, &rq, arts, a.n_files);
         goto out;
     }
     rc = CLI_USAGE;

@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <hm/attest.h>
+#include <hm/json.h>
 #include <hm/steward.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,21 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_http.h"
 
-enum { OPT_INPUT = 1, OPT_STATE, OPT_TOKEN, OPT_KEY, OPT_OUT, OPT_QUIET, OPT_HELP };
+enum {
+    OPT_INPUT = 1,
+    OPT_STATE,
+    OPT_TOKEN,
+    OPT_KEY,
+    OPT_OUT,
+    OPT_QUIET,
+    OPT_HELP,
+    OPT_SERVER,
+    OPT_CACERT,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+};
 
 static const struct option steward_options[] = {
     { "input", required_argument, NULL, OPT_INPUT },
@@ -25,6 +39,10 @@ static const struct option steward_options[] = {
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, OPT_QUIET },
     { "help", no_argument, NULL, OPT_HELP },
+    { "server", required_argument, NULL, OPT_SERVER },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
     { NULL, 0, NULL, 0 },
 };
 
@@ -33,6 +51,7 @@ static const struct option steward_options[] = {
 struct steward_args {
     const char *input, *key, *out;
     struct cli_token_opts tok;
+    struct cli_http_opts http; /* --server: the daemon signs (POST /v1/steward/attestations) */
     bool quiet;
 };
 
@@ -41,6 +60,9 @@ steward_usage(FILE *f)
 {
     fprintf(f, "usage: hallmark steward attest --input FILE (--state DIR | --token URI)\n"
                "                               --key NAME|URI [--out BUNDLE] [--quiet]\n"
+               "       hallmark steward attest --input FILE --server https://HOST:PORT\n"
+               "                               --cacert CA.pem --tls-cert C.pem --tls-key K.pem\n"
+               "                               [--out BUNDLE] [--quiet]\n"
                "\n"
                "Reads a steward's attestation input (docs/steward-attestation.md): the\n"
                "project, the steward, the cybersecurity policy, the support period, the CRA\n"
@@ -48,7 +70,9 @@ steward_usage(FILE *f)
                "timeAssessed and expires.  Refuses anything malformed, naming its JSON path.\n"
                "Signs the in-toto statement (predicate " HM_PREDICATE_STEWARD ")\n"
                "with the key in the token and writes a Sigstore bundle v0.3\n"
-               "(default " DEFAULT_OUT ").  Read it with 'hallmark show'.\n");
+               "(default " DEFAULT_OUT ").  Read it with 'hallmark show'.\n"
+               "With --server hallmarkd signs it with the steward's key, after its policy\n"
+               "allowed this client to attest for the project, and logs it.\n");
 }
 
 static int
@@ -78,6 +102,18 @@ steward_parse_args(int argc, char **argv, struct steward_args *a)
         case OPT_QUIET:
             a->quiet = true;
             break;
+        case OPT_SERVER:
+            a->http.url = optarg;
+            break;
+        case OPT_CACERT:
+            a->http.cacert = optarg;
+            break;
+        case OPT_TLS_CERT:
+            a->http.cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            a->http.key = optarg;
+            break;
         case OPT_HELP:
             steward_usage(stdout);
             return -1;
@@ -86,8 +122,15 @@ steward_parse_args(int argc, char **argv, struct steward_args *a)
             return CLI_USAGE;
         }
     }
-    if (optind != argc || a->input == NULL || a->key == NULL ||
-        (a->tok.state == NULL && a->tok.token_uri == NULL)) {
+    if (a->http.url != NULL) {
+        if (optind != argc || a->input == NULL || a->http.cacert == NULL || a->key != NULL ||
+            a->tok.state != NULL || a->tok.token_uri != NULL) {
+            fprintf(stderr, "hallmark steward attest: --server needs --input and --cacert (and "
+                            "--tls-cert/--tls-key), and no --key, --state or --token\n");
+            return CLI_USAGE;
+        }
+    } else if (optind != argc || a->input == NULL || a->key == NULL ||
+               (a->tok.state == NULL && a->tok.token_uri == NULL)) {
         fprintf(stderr, "hallmark steward attest: needs --input, --key and --state or --token "
                         "(and no other arguments)\n");
         return CLI_USAGE;
@@ -122,6 +165,82 @@ print_summary(const struct hm_steward *st, const char *keyid, const char *out)
            counts[HM_STEWARD_NOT_APPLICABLE], expires, keyid, out);
 }
 
+/* The daemon's reply: {"predicateType":..,"bundle":{..},"logIndex":N|null}.  The bundle
+ * object is written as the daemon sent it, re-serialised without whitespace (the signature
+ * is over the DSSE payload inside it, never over the bundle's JSON). */
+static int
+write_remote_bundle(const uint8_t *body, size_t len, const char *out, uint64_t *log_index,
+                    bool *logged)
+{
+    struct hm_json_limits lim = HM_JSON_DEFAULT_LIMITS;
+    const cJSON *bundle = NULL, *idx = NULL;
+    cJSON *j = NULL;
+    char *text = NULL;
+    size_t tlen = 0;
+    hm_err err;
+    int rc = CLI_USAGE;
+
+    lim.max_bytes = 8u << 20;
+    if (hm_json_parse(body, len, &lim, &j, NULL) != HM_OK ||
+        !cJSON_IsObject(bundle = hm_json_get(j, "bundle")) ||
+        hm_json_print(bundle, &text, &tlen) != HM_OK) {
+        fprintf(stderr, "hallmark steward attest: the server's reply holds no bundle\n");
+        goto out;
+    }
+    idx = hm_json_get(j, "logIndex");
+    *logged = idx != NULL && !cJSON_IsNull(idx) &&
+              hm_json_get_u64(j, "logIndex", true, UINT64_C(1) << 53, log_index) == HM_OK;
+    if ((err = hm_write_file_atomic(out, text, tlen, 0644)) != HM_OK) {
+        fprintf(stderr, "hallmark steward attest: cannot write %s: %s\n", out, hm_strerror(err));
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    free(text);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* --server: the input goes to POST /v1/steward/attestations as it is. */
+static int
+steward_remote(const struct steward_args *a, const struct hm_steward *st, const uint8_t *input,
+               size_t input_len)
+{
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    uint64_t log_index = 0;
+    bool logged = false;
+    int status = 0, rc = CLI_USAGE;
+    hm_err err;
+
+    err = cli_https(&a->http, "POST", "/v1/steward/attestations", input, input_len, &status, &reply,
+                    &reply_len);
+    if (err != HM_OK) {
+        fprintf(stderr, "hallmark steward attest: cannot reach %s: %s\n", a->http.url,
+                hm_strerror(err));
+        goto out;
+    }
+    if (status != 200) {
+        /* a refusal (403) is the policy's decision: exit 1, as a denied sign does */
+        fprintf(stderr, "hallmark steward attest: refused (HTTP %d): %s\n", status,
+                reply != NULL ? (const char *)reply : "");
+        rc = status == 403 ? CLI_FAILED : CLI_USAGE;
+        goto out;
+    }
+    if ((rc = write_remote_bundle(reply, reply_len, a->out, &log_index, &logged)) != CLI_OK) {
+        goto out;
+    }
+    if (!a->quiet) {
+        print_summary(st, "of the server", a->out);
+        if (logged) {
+            printf("logged at index %llu\n", (unsigned long long)log_index);
+        }
+    }
+out:
+    free(reply);
+    return rc;
+}
+
 static int
 steward_attest(int argc, char **argv)
 {
@@ -148,6 +267,10 @@ steward_attest(int argc, char **argv)
     if ((err = hm_steward_parse_input(input, input_len, (int64_t)time(NULL), &st, why,
                                       sizeof(why))) != HM_OK) {
         fprintf(stderr, "hallmark steward attest: %s: %s\n", a.input, why);
+        goto out;
+    }
+    if (a.http.url != NULL) {
+        rc = steward_remote(&a, st, input, input_len);
         goto out;
     }
     if ((err = hm_steward_statement(st, &stmt, &stmt_len)) != HM_OK) {

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cli_keyattest.h"
+#include "cli_verify_steward.h"
 
 enum {
     OPT_KEY = 1,
@@ -33,6 +34,7 @@ enum {
     OPT_TPM_ROOTS,
     OPT_TPM_AK,
     OPT_ALLOW_SELF_ASSERTED,
+    OPT_PROJECT, /* steward attestations (cli_verify_steward.c) */
 };
 
 static const struct option verify_options[] = {
@@ -49,6 +51,7 @@ static const struct option verify_options[] = {
     { "tpm-roots", required_argument, NULL, OPT_TPM_ROOTS },
     { "tpm-ak", required_argument, NULL, OPT_TPM_AK },
     { "allow-self-asserted", no_argument, NULL, OPT_ALLOW_SELF_ASSERTED },
+    { "project", required_argument, NULL, OPT_PROJECT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -60,6 +63,7 @@ struct verify_args {
     char **files;
     size_t n_files;
     struct cli_keyatt_verify keyatt; /* --require-key-attestation and friends */
+    const char *project;             /* --project PURL: steward attestations */
 };
 
 static void
@@ -83,7 +87,13 @@ verify_usage(FILE *f)
                "\n"
                "Key attestation: --require-key-attestation --key-attestation FILE --tpm-roots\n"
                "ROOTS.pem [--tpm-ak AK.pem] [--allow-self-asserted] also checks that the key\n"
-               "that signed is hardware-resident (docs/key-attestation.md).\n");
+               "that signed is hardware-resident (docs/key-attestation.md).  FILE is one\n"
+               "attestation bundle or hallmarkd's GET /v1/keys reply.  A trust-root key marked\n"
+               "requireAttestation makes the check mandatory (reason 'missing' without FILE).\n"
+               "\n"
+               "Steward attestations (docs/steward-attestation.md): hallmark verify --key|\n"
+               "--trust-root ... --bundle B.json [--project PURL[@VERSION]] [--now TIME], no\n"
+               "artifact: signature, log proof (trust root with a log), expiry, project.\n");
 }
 
 /* Returns CLI_OK, CLI_USAGE, or -1 for --help. */
@@ -138,6 +148,9 @@ verify_parse(int argc, char **argv, struct verify_args *a)
         case OPT_ALLOW_SELF_ASSERTED:
             a->keyatt.allow_self_asserted = true;
             break;
+        case OPT_PROJECT:
+            a->project = optarg;
+            break;
         case OPT_HELP:
             verify_usage(stdout);
             return -1;
@@ -148,8 +161,8 @@ verify_parse(int argc, char **argv, struct verify_args *a)
     }
     a->files = argv + optind;
     a->n_files = (size_t)(argc - optind);
-    if ((a->key_path == NULL) == (a->root_path == NULL) || a->bundle_path == NULL ||
-        a->n_files == 0) {
+    /* no artifact is checked after reading the bundle: a steward attestation takes none */
+    if ((a->key_path == NULL) == (a->root_path == NULL) || a->bundle_path == NULL) {
         fprintf(stderr, "hallmark verify: needs --key or --trust-root (one of them), --bundle "
                         "and at least one artifact\n");
         return CLI_USAGE;
@@ -242,6 +255,11 @@ verify_with_key(const struct verify_args *a, const uint8_t *bundle, size_t bundl
            res.product, res.version, res.channel[0] != '\0' ? " on channel " : "", res.channel,
            a->n_files, res.keyid, hm_key_alg_name(hm_pubkey_alg(pk)),
            res.support_end[0] != '\0' ? "; security support until " : "", res.support_end);
+    if (res.manufacturer[0] != '\0' || res.security_contact[0] != '\0') {
+        printf("CRA facts: manufacturer %s; report vulnerabilities to %s\n",
+               res.manufacturer[0] != '\0' ? res.manufacturer : "(not stated)",
+               res.security_contact[0] != '\0' ? res.security_contact : "(not stated)");
+    }
     rc = CLI_OK;
 out:
     free(pem);
@@ -314,9 +332,11 @@ print_verified(const struct hm_trustroot *tr, const struct hm_verify_result *r, 
                (unsigned long long)r->log_index, r->log_origin,
                (unsigned long long)r->log_tree_size, r->n_witnesses);
     }
-    printf("%s%s%s%s%s\n", r->support_end[0] != '\0' ? "; security support until " : "",
-           r->support_end, sbom[0] != '\0' ? "; SBOM sha256 " : "", sbom,
-           r->time_checked ? "" : "; time unknown: expiry not checked");
+    printf("%s%s%s%s", r->support_end[0] != '\0' ? "; security support until " : "", r->support_end,
+           sbom[0] != '\0' ? "; SBOM sha256 " : "", sbom);
+    printf("%s%s%s%s%s\n", r->manufacturer[0] != '\0' ? "; manufacturer " : "", r->manufacturer,
+           r->security_contact[0] != '\0' ? "; report vulnerabilities to " : "",
+           r->security_contact, r->time_checked ? "" : "; time unknown: expiry not checked");
 }
 
 /* The key that verified, from the trust root, for the key-attestation check. */
@@ -327,14 +347,14 @@ keyatt_for_root(const struct verify_args *a, const struct hm_trustroot *tr, cons
     const uint8_t *spki;
     size_t spki_len;
 
-    if (a->keyatt.path == NULL) {
-        return CLI_OK;
-    }
     for (size_t i = 0; i < hm_trustroot_key_count(tr); i++) {
         hm_trustroot_key(tr, i, &ki);
         if (strcmp(ki.keyid, keyid) == 0) {
+            /* the root's requireAttestation makes the check mandatory (docs/trust-root.md) */
+            struct cli_keyatt_verify v = a->keyatt;
+            v.require = v.require || ki.require_attestation;
             hm_pubkey_spki(ki.key, &spki, &spki_len);
-            return cli_keyatt_verify_check(&a->keyatt, spki, spki_len, a->now);
+            return cli_keyatt_verify_check(&v, spki, spki_len, a->now);
         }
     }
     return CLI_USAGE;
@@ -382,6 +402,28 @@ out:
     return rc;
 }
 
+/* A steward attestation (cli_verify_steward.c): no artifact, no rollback. */
+static int
+verify_steward(const struct verify_args *a, const uint8_t *bundle, size_t len)
+{
+    struct cli_steward_verify v = { NULL, a->key_path, a->project, a->now };
+    struct hm_trustroot *tr = NULL;
+    int rc;
+
+    if (a->n_files != 0 || a->opts.product != NULL || a->opts.installed_version != NULL) {
+        fprintf(stderr, "hallmark verify: a steward attestation takes no artifact, --product or "
+                        "--installed-version (use --project PURL)\n");
+        return CLI_USAGE;
+    }
+    if (a->root_path != NULL && (rc = open_root(a, &tr)) != CLI_OK) {
+        return rc;
+    }
+    v.root = tr;
+    rc = cli_verify_steward(&v, bundle, len);
+    hm_trustroot_free(tr);
+    return rc;
+}
+
 int
 cli_verify(int argc, char **argv)
 {
@@ -396,8 +438,16 @@ cli_verify(int argc, char **argv)
     if ((rc = read_bundle(a.bundle_path, &bundle, &bundle_len)) != CLI_OK) {
         return rc;
     }
-    rc = a.key_path != NULL ? verify_with_key(&a, bundle, bundle_len)
-                            : verify_with_root(&a, bundle, bundle_len);
+    if (cli_bundle_is_steward(bundle, bundle_len)) {
+        rc = verify_steward(&a, bundle, bundle_len);
+    } else if (a.n_files == 0 || a.project != NULL) {
+        fprintf(stderr, "hallmark verify: a release needs at least one artifact (--project is "
+                        "for steward attestations)\n");
+        rc = CLI_USAGE;
+    } else {
+        rc = a.key_path != NULL ? verify_with_key(&a, bundle, bundle_len)
+                                : verify_with_root(&a, bundle, bundle_len);
+    }
     free(bundle);
     return rc;
 }

@@ -30,6 +30,8 @@ usage(FILE *f)
                "  steward attest  sign a CRA steward attestation (Art. 24/25) about a project\n"
                "  show          print any Hallmark bundle in plain words (or --json)\n"
                "  trust-root    write, sign, rotate, show or fetch a device trust root\n"
+               "  log verify    monitor the transparency log (consistency, entries, watch list)\n"
+               "  log proof     write or check an offline tlog-proof file for one entry\n"
                "\n"
                "Run 'hallmark <command> --help' for the options of each command.\n"
                "Exit codes: 0 success, 1 verification failed or denied, 2 usage or I/O error.\n");
@@ -75,6 +77,9 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "trust-root") == 0) {
         return cli_trustroot(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "log") == 0) {
+        return cli_log(argc - 1, argv + 1);
     }
     fprintf(stderr, "hallmark: unknown command '%s'\n", argv[1]);
     usage(stderr);

@@ -317,17 +317,21 @@ cfg_defaults(struct hmd_config *cfg)
 static hm_err
 cfg_root(struct hmd_cctx *c, const cJSON *root, struct hmd_config *cfg)
 {
-    static const char *const keys[] = { "listen",   "tls",    "hsm", "store",
-                                        "products", "limits", "log", "trust_root" };
+    static const char *const keys[] = { "listen",   "tls",    "hsm",  "store",
+                                        "products", "limits", "log",  "trust_root",
+                                        "tpm",      "policy", "tlog", "privsep" };
 
-    if (hmd_cfg_object(c, root, "", keys, 8) != HM_OK ||
+    if (hmd_cfg_object(c, root, "", keys, 12) != HM_OK ||
         hmd_cfg_string(c, root, "", "listen", false, 256, &cfg->listen) != HM_OK ||
         cfg_listen(c, cfg) != HM_OK || cfg_tls(c, root, cfg) != HM_OK ||
         cfg_hsm(c, root, cfg) != HM_OK ||
         hmd_cfg_string(c, root, "", "store", true, 4096, &cfg->store) != HM_OK ||
-        cfg_store(c, cfg) != HM_OK || hmd_cfg_products(c, root, cfg) != HM_OK ||
-        cfg_limits(c, root, &cfg->limits) != HM_OK || cfg_log(c, root, cfg) != HM_OK ||
-        hmd_cfg_string(c, root, "", "trust_root", false, 4096, &cfg->trust_root_path) != HM_OK) {
+        cfg_store(c, cfg) != HM_OK || hmd_cfg_tpm(c, root, cfg) != HM_OK ||
+        hmd_cfg_products(c, root, cfg) != HM_OK || cfg_limits(c, root, &cfg->limits) != HM_OK ||
+        cfg_log(c, root, cfg) != HM_OK ||
+        hmd_cfg_string(c, root, "", "trust_root", false, 4096, &cfg->trust_root_path) != HM_OK ||
+        hmd_cfg_policy(c, root, cfg) != HM_OK || hmd_cfg_tlog(c, root, cfg) != HM_OK ||
+        hmd_cfg_privsep(c, root, cfg) != HM_OK) {
         return HM_E_INVALID;
     }
     if (cfg->trust_root_path != NULL && cfg->trust_root_path[0] != '/') {
@@ -469,8 +473,14 @@ hmd_config_free(struct hmd_config *cfg)
     free(cfg->tls_crl);
     free(cfg->hsm_uri);
     free(cfg->softhsm2_conf);
+    free(cfg->tpm_uri);
+    free(cfg->tpm_ek_chain);
+    free(cfg->privsep.user);
+    free(cfg->privsep.helper);
     free(cfg->store);
     free(cfg->trust_root_path);
     free(cfg->trust_root_doc);
+    free(cfg->policy_path);
+    hmd_tlog_cfg_free(cfg->tlog);
     free(cfg);
 }

@@ -154,12 +154,16 @@ cfg_clients(struct hmd_cctx *c, const cJSON *o, const char *path, struct hmd_pro
 }
 
 static hm_err
-cfg_key_uri(struct hmd_cctx *c, const char *path, struct hmd_product *p)
+cfg_key_uri(struct hmd_cctx *c, const char *path, const struct hmd_config *cfg,
+            struct hmd_product *p)
 {
     char kp[160];
     size_t n = strlen(p->key_ref);
 
     hmd_path_join(kp, sizeof(kp), path, "key");
+    if (strncmp(p->key_ref, "tpm2:", 5) == 0) {
+        return hmd_cfg_tpm_key(c, kp, cfg, p); /* config_tpm.c */
+    }
     if (strncmp(p->key_ref, "pkcs11:", 7) == 0) {
         if (strstr(p->key_ref, "pin-value") != NULL) {
             return hmd_cfail(c, kp,
@@ -173,8 +177,8 @@ cfg_key_uri(struct hmd_cctx *c, const char *path, struct hmd_product *p)
             if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')) {
                 return hmd_cfail(c, kp,
-                                 "must be a pkcs11: URI or a key label of "
-                                 "[A-Za-z0-9._-]");
+                                 "must be a pkcs11: URI, a tpm2: URI or a key "
+                                 "label of [A-Za-z0-9._-]");
             }
         }
         size_t sz = n + sizeof("pkcs11:object=");
@@ -186,7 +190,8 @@ cfg_key_uri(struct hmd_cctx *c, const char *path, struct hmd_product *p)
 }
 
 static hm_err
-cfg_product(struct hmd_cctx *c, const cJSON *o, const char *path, struct hmd_product *p)
+cfg_product(struct hmd_cctx *c, const cJSON *o, const char *path, const struct hmd_config *cfg,
+            struct hmd_product *p)
 {
     static const char *const keys[] = { "name", "channels", "key", "clients" };
     char np[160];
@@ -203,7 +208,7 @@ cfg_product(struct hmd_cctx *c, const cJSON *o, const char *path, struct hmd_pro
     }
     if (cfg_channels(c, o, path, p) != HM_OK ||
         hmd_cfg_string(c, o, path, "key", true, 4096, &p->key_ref) != HM_OK ||
-        cfg_key_uri(c, path, p) != HM_OK || cfg_clients(c, o, path, p) != HM_OK) {
+        cfg_key_uri(c, path, cfg, p) != HM_OK || cfg_clients(c, o, path, p) != HM_OK) {
         return HM_E_INVALID;
     }
     return HM_OK;
@@ -234,7 +239,7 @@ hmd_cfg_products(struct hmd_cctx *c, const cJSON *root, struct hmd_config *cfg)
     cJSON_ArrayForEach(it, arr) {
         snprintf(pp, sizeof(pp), "products[%zu]", cfg->n_products);
         struct hmd_product *p = &cfg->products[cfg->n_products++];
-        hm_err rc = cfg_product(c, it, pp, p);
+        hm_err rc = cfg_product(c, it, pp, cfg, p);
         if (rc != HM_OK) {
             return rc;
         }
@@ -277,12 +282,16 @@ hmd_config_resolve_keys(struct hmd_config *cfg, struct hm_hsm *hsm, struct hmd_c
 {
     for (size_t i = 0; i < cfg->n_products; i++) {
         struct hmd_product *p = &cfg->products[i];
-        hm_err rc = hm_hsm_find_key(hsm, p->key_uri, &p->key);
+        /* tpm2: keys live in the TPM that hmd_tpm_open opened (config_tpm.c) */
+        bool tpm = strncmp(p->key_uri, "tpm2:", 5) == 0;
+        hm_err rc = tpm && hmd.tpm == NULL
+                        ? HM_E_UNAVAILABLE
+                        : hm_hsm_find_key(tpm ? hmd.tpm : hsm, p->key_uri, &p->key);
         if (rc != HM_OK) {
             char kp[64];
             snprintf(kp, sizeof(kp), "products[%zu].key", i);
-            hmd_config_error_at(cfg, err, kp, "key \"%s\" is not usable on the token: %s",
-                                p->key_ref, hm_strerror(rc));
+            hmd_config_error_at(cfg, err, kp, "key \"%s\" is not usable on the %s: %s", p->key_ref,
+                                tpm ? "TPM" : "token", hm_strerror(rc));
             return rc;
         }
     }

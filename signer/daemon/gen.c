@@ -5,6 +5,8 @@
  * changes the rules under a request in flight.
  */
 #include <hm/hsm.h>
+#include <hm/keyevidence.h>
+#include <hm/policy.h>
 #include <hm/verify.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@ gen_free(struct hmd_gen *g)
     SSL_CTX_free(g->ssl);
     free(g->keys_json);
     free(g->trust_root_json);
+    hm_policy_free(g->policy);
     free(g);
 }
 
@@ -44,6 +47,28 @@ key_pem(struct hm_key *key, char **out)
     }
     hm_pubkey_free(pk);
     return rc;
+}
+
+/* /v1/keys: the key's attestation bundle (gen_keyatt.c), or null with the reason when
+ * none could be made (a verifier that requires one then refuses the key). */
+static void
+key_attestation(struct hm_buf *b, const struct hmd_config *cfg, struct hm_key *key)
+{
+    const char *type = NULL;
+    char *att = NULL;
+
+    if (hmd_key_attestation(cfg, key, &att, &type) != HM_OK) {
+        hm_buf_puts(b, ",\"attestationType\":null,\"attestation\":null");
+        return;
+    }
+    hm_buf_puts(b, ",\"attestationType\":");
+    hmd_json_quote(b, type);
+    /* PKCS#11 attributes are the signer's own claim: say so where people read it */
+    hm_buf_puts(b, strcmp(type, "tpm2-certify") == 0 ? ",\"selfAsserted\":false"
+                                                     : ",\"selfAsserted\":true");
+    hm_buf_puts(b, ",\"attestation\":");
+    hm_buf_puts(b, att);
+    free(att);
 }
 
 /* One entry per distinct key, listing every product it signs. */
@@ -65,6 +90,11 @@ key_entry(struct hm_buf *b, const struct hmd_config *cfg, size_t first, bool ful
     }
     hm_buf_puts(b, ",\"pem\":");
     hmd_json_quote(b, pem);
+    if (full) {
+        hm_buf_puts(b, ",\"backend\":");
+        hmd_json_quote(b, hm_key_backend(key));
+        key_attestation(b, cfg, key);
+    }
     hm_buf_puts(b, ",\"products\":[");
     for (size_t j = first; j < cfg->n_products; j++) {
         if (cfg->products[j].key == key) {

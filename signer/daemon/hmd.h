@@ -13,6 +13,8 @@
 struct hm_hsm;
 struct hm_key;
 struct hm_store;
+struct hmd_tlog_cfg;
+void hmd_tlog_cfg_free(struct hmd_tlog_cfg *t); /* config_tlog.c */
 struct ssl_ctx_st;
 struct x509_st;
 
@@ -72,9 +74,23 @@ struct hmd_config {
     char *hsm_uri;
     unsigned hsm_sessions;
     char *softhsm2_conf;
+    char *tpm_uri;         /* the "tpm" section as a tpm2: URI; NULL without one (config_tpm.c) */
+    char *tpm_ek_chain;    /* tpm.ek_chain: PEM issuers of the EK certificate, for /v1/keys */
+    unsigned tpm_retry_ms; /* tpm.retry_budget_ms */
     char *store;
-    char *trust_root_path; /* a signed trust root to serve verbatim (docs/trust-root.md) */
-    char *trust_root_doc;  /* its bytes, read by hmd_gen_load */
+    char *trust_root_path;     /* a signed trust root to serve verbatim (docs/trust-root.md) */
+    char *trust_root_doc;      /* its bytes, read by hmd_gen_load */
+    char *policy_path;         /* "policy": the release policy file (config_policy.c) */
+    struct hmd_tlog_cfg *tlog; /* "tlog": the transparency log (config_tlog.c, tlogd.h) */
+
+    /* "privsep" (config_privsep.c, docs/privsep.md) */
+    struct hmd_privsep_cfg {
+        bool enabled; /* the token lives in hallmark-hsm-helper (default true) */
+        char *user;   /* drop to this user when started as root */
+        char *helper; /* the helper executable; NULL: next to hallmarkd */
+        int seccomp;  /* 0 off, 1 kill (default), 2 trap: log the call and exit */
+        unsigned sign_timeout_ms;
+    } privsep;
     struct hmd_product *products;
     size_t n_products;
     struct hmd_limits limits;
@@ -144,8 +160,9 @@ struct hmd_gen {
     atomic_uint refs;
     struct hmd_config *cfg;
     struct ssl_ctx_st *ssl;
-    char *keys_json;       /* GET /v1/keys reply, built once */
-    char *trust_root_json; /* GET /v1/trust-root reply */
+    char *keys_json;          /* GET /v1/keys reply, built once */
+    char *trust_root_json;    /* GET /v1/trust-root reply */
+    struct hm_policy *policy; /* the release policy (config_policy.c); NULL when none */
 };
 HM_MUST_CHECK hm_err hmd_gen_new(struct hmd_config *cfg, struct ssl_ctx_st *ssl,
                                  struct hmd_gen **out);
@@ -155,15 +172,40 @@ struct hmd_gen *hmd_gen_current(void); /* a new reference */
 HM_MUST_CHECK hm_err hmd_gen_load(const char *path, struct hm_hsm *hsm, struct hmd_gen **out,
                                   char *why, size_t why_len);
 void hmd_gen_install(struct hmd_gen *gen); /* takes the caller's reference */
+/* The key-attestation bundle GET /v1/keys serves for key (gen_keyatt.c): *out malloc'ed
+ * JSON, *type "tpm2-certify" or "pkcs11-self-asserted" (static). */
+HM_MUST_CHECK hm_err hmd_key_attestation(const struct hmd_config *cfg, struct hm_key *key,
+                                         char **out, const char **type);
 void hmd_gen_release(struct hmd_gen *gen);
+
+/* ---- the release policy (config_policy.c; docs/policy.md, docs/operations.md) ---- */
+struct hm_policy;
+/* Loads cfg->policy_path (NULL *out when the config names none) and checks that every key
+ * it binds is one of the config's products[].key.  why: "policy FILE: $.path: reason". */
+HM_MUST_CHECK hm_err hmd_policy_load(const struct hmd_config *cfg, struct hm_policy **out,
+                                     char *why, size_t why_len);
+/* The configured product whose key the policy's key name denotes (by products[].key as
+ * written, or its pkcs11: URI); NULL when none. */
+const struct hmd_product *hmd_policy_key_product(const struct hmd_config *cfg, const char *name);
 
 /* ---- the daemon's shared state ---- */
 struct hmd_daemon {
     struct hm_hsm *hsm;
+    struct hm_hsm *tpm; /* the TPM 2.0 backend when the config has a tpm section */
     struct hm_store *store;
     atomic_bool draining;
 };
 extern struct hmd_daemon hmd;
+/* The TPM next to the token (config_tpm.c): opens hmd.tpm when cfg has a tpm section
+ * (and it is not open yet); why gets "FILE: tpm: reason" on failure. */
+HM_MUST_CHECK hm_err hmd_tpm_open(const struct hmd_config *cfg, char *why, size_t why_len);
+void hmd_tpm_close(void);
+/* The token (privsep.c): through hallmark-hsm-helper when privsep.enabled, else in this
+ * process; why gets "FILE: hsm.uri: reason" on failure. */
+HM_MUST_CHECK hm_err hmd_privsep_open_hsm(const struct hmd_config *cfg, struct hm_hsm **out,
+                                          char *why, size_t why_len);
+/* Once listening: privsep.user when root, no_new_privs, not dumpable (privsep.c). */
+HM_MUST_CHECK hm_err hmd_privsep_drop(const struct hmd_config *cfg);
 
 /* ---- metrics (metrics.c) ---- */
 enum hmd_route {
@@ -202,6 +244,8 @@ struct hmd_reply {
     const char *content_type; /* static; NULL = application/json */
     unsigned retry_after;     /* seconds; 0 = no header */
     const char *allow;        /* Allow header for 405 */
+    const char *headers;      /* static extra header lines, each ending "\r\n"; NULL = none
+                                 (the page's Content-Security-Policy, page.c) */
     bool close;               /* close the connection after this reply */
     /* for the request log line */
     char product[HMD_MAX_NAME + 1];
@@ -312,7 +356,9 @@ HM_MUST_CHECK hm_err hmd_record(struct hm_store_resv *resv, const struct hm_stor
                                 size_t n);
 /* Reading the log back (routes, the page at /): calls fn for up to n entries, newest
  * first, with the leaf bytes as logged and the bundle as it was returned (without its
- * tlogEntries; NULL for entries that carry none).  Stops at the first error fn returns. */
+ * tlogEntries; NULL for entries that carry none).  Stops at the first error fn returns.
+ * fn runs under the store's reader lock: copy what it needs, and call no hm_store_* or
+ * hmd_log_* function from it.  HM_E_UNAVAILABLE when the daemon keeps no log. */
 typedef hm_err (*hmd_log_entry_fn)(void *ctx, uint64_t index, const uint8_t *leaf, size_t leaf_len,
                                    const char *bundle, size_t bundle_len);
 HM_MUST_CHECK hm_err hmd_log_recent(size_t n, hmd_log_entry_fn fn, void *ctx);

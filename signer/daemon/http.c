@@ -123,6 +123,9 @@ send_reply(struct hmd_conn *c, struct hmd_reply *r)
     if (r->allow != NULL) {
         hm_buf_printf(&b, "Allow: %s\r\n", r->allow);
     }
+    if (r->headers != NULL) {
+        hm_buf_puts(&b, r->headers);
+    }
     hm_buf_printf(&b, "Connection: %s\r\n\r\n", c->close_after ? "close" : "keep-alive");
     if (r->body_len > 0) {
         hm_buf_append(&b, r->body, r->body_len);

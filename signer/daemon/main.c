@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hmd.h"
+#include "tlogd.h"
 
 static void
 usage(FILE *f)
@@ -78,7 +79,11 @@ check_config(const char *path)
         hmd_cfg_error_format(cfg, path, &err, why, sizeof(why));
         goto out;
     }
-    if (hmd_gen_load(path, hsm, &gen, why, sizeof(why)) != HM_OK) {
+    if (hmd_tpm_open(cfg, why, sizeof(why)) != HM_OK) { /* tpm2: keys (config_tpm.c) */
+        goto out;
+    }
+    if (hmd_gen_load(path, hsm, &gen, why, sizeof(why)) != HM_OK ||
+        hmd_tlog_check(gen->cfg, hsm, why, sizeof(why)) != HM_OK) { /* tlogd.c */
         goto out;
     }
     printf("%s: OK: %zu products, TLS files and keys usable\n", path, gen->cfg->n_products);
@@ -89,6 +94,7 @@ out:
     }
     hmd_gen_release(gen);
     hm_hsm_close(hsm);
+    hmd_tpm_close();
     hmd_config_free(cfg);
     return code;
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <hm/hsm.h>
 #include <hm/json.h>
+#include <hm/policy.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,6 +34,7 @@
 
 #include "../store.h"
 #include "http_int.h"
+#include "tlogd.h"
 
 struct hmd_daemon hmd;
 
@@ -293,6 +295,7 @@ hm_err
 hmd_gen_load(const char *path, struct hm_hsm *hsm, struct hmd_gen **out, char *why, size_t why_len)
 {
     struct hmd_config *cfg = NULL;
+    struct hm_policy *policy = NULL;
     struct hmd_cfg_error err;
     SSL_CTX *ssl = NULL;
     const char *bad = NULL;
@@ -318,14 +321,21 @@ hmd_gen_load(const char *path, struct hm_hsm *hsm, struct hmd_gen **out, char *w
         hmd_cfg_error_format(cfg, path, &err, why, why_len);
         goto out;
     }
+    if ((rc = hmd_policy_load(cfg, &policy, why, why_len)) != HM_OK) {
+        goto out;
+    }
     if ((rc = hmd_gen_new(cfg, ssl, out)) != HM_OK) {
         snprintf(why, why_len, "%s: %s", path, hm_strerror(rc));
+    } else {
+        (*out)->policy = policy;
+        policy = NULL; /* the generation owns it now */
     }
     cfg = NULL;
     ssl = NULL; /* the generation owns them now (or freed them on failure) */
 out:
     hmd_config_free(cfg);
     SSL_CTX_free(ssl);
+    hm_policy_free(policy);
     return rc;
 }
 
@@ -346,8 +356,14 @@ restart_only_change(const struct hmd_config *a, const struct hmd_config *b)
         !same_str(a->softhsm2_conf, b->softhsm2_conf)) {
         return "hsm";
     }
+    if (!same_str(a->tpm_uri, b->tpm_uri) || a->tpm_retry_ms != b->tpm_retry_ms) {
+        return "tpm";
+    }
     if (!same_str(a->store, b->store)) {
         return "store";
+    }
+    if (!hmd_tlog_cfg_same(a->tlog, b->tlog)) { /* config_tlog.c */
+        return "tlog";
     }
     if (a->limits.workers != b->limits.workers || a->limits.io_threads != b->limits.io_threads) {
         return "limits.workers or limits.io_threads";
@@ -444,16 +460,16 @@ stop_threads(unsigned drain_ms)
 static hm_err
 open_backends(const struct hmd_config *cfg, char *why, size_t why_len)
 {
-    struct hm_hsm_opts opts = { .sessions = cfg->hsm_sessions };
     hm_err rc;
 
     if (cfg->softhsm2_conf != NULL && setenv("SOFTHSM2_CONF", cfg->softhsm2_conf, 1) != 0) {
         snprintf(why, why_len, "cannot set SOFTHSM2_CONF");
         return HM_E_INTERNAL;
     }
-    if ((rc = hm_hsm_open(cfg->hsm_uri, &opts, &hmd.hsm)) != HM_OK) {
-        snprintf(why, why_len, "%s: hsm.uri: cannot open the token: %s", cfg->path,
-                 hm_strerror(rc));
+    if ((rc = hmd_privsep_open_hsm(cfg, &hmd.hsm, why, why_len)) != HM_OK) { /* privsep.c */
+        return rc;
+    }
+    if ((rc = hmd_tpm_open(cfg, why, why_len)) != HM_OK) { /* config_tpm.c */
         return rc;
     }
     if ((rc = hm_store_open(cfg->store, &hmd.store)) != HM_OK) {
@@ -479,8 +495,11 @@ start_listening(const struct hmd_config *cfg, const char *port_file)
         close(fd);
         return rc;
     }
+    /* backlog 0: the socket already listens with 1024; -1 would make libevent call
+     * listen(fd, 128) again, and a burst of connections then overflows the accept queue
+     * and every client's SYN waits 1 s for a retransmit (tests/hostile). */
     srv.listener = evconnlistener_new(srv.base, on_accept, NULL,
-                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
     if (srv.listener == NULL) {
         close(fd);
         return HM_E_IO;
@@ -516,8 +535,10 @@ shutdown_all(unsigned drain_ms)
     stop_threads(drain_ms);
     hm_store_close(hmd.store); /* drains the commit queue */
     hmd.store = NULL;
+    hmd_tlog_stop();
     hm_hsm_close(hmd.hsm);
     hmd.hsm = NULL;
+    hmd_tpm_close();
     struct event *sigs[] = { srv.sig_term, srv.sig_int, srv.sig_hup };
     for (size_t i = 0; i < 3; i++) {
         if (sigs[i] != NULL) {
@@ -560,8 +581,12 @@ hmd_server_run(const char *config_path, const char *port_file)
     const struct hmd_config *cfg = gen->cfg; /* valid while installed: no SIGHUP yet */
     unsigned drain_ms = cfg->limits.drain_timeout_ms;
     hmd_gen_install(gen);
+    if ((rc = hmd_tlog_start(cfg, why, sizeof(why))) != HM_OK) { /* tlogd.c */
+        hm_error("%s", why);
+        goto fail;
+    }
     if ((rc = start_threads(cfg)) != HM_OK || (rc = add_signals()) != HM_OK ||
-        (rc = start_listening(cfg, port_file)) != HM_OK) {
+        (rc = start_listening(cfg, port_file)) != HM_OK || (rc = hmd_privsep_drop(cfg)) != HM_OK) {
         hm_error("cannot start: %s", hm_strerror(rc));
         goto fail;
     }

@@ -5,11 +5,14 @@
  * (refused by hm_json_parse), a wrong type or an odd value is a 400 that names the
  * field.  The SBOM is bound by the SHA-256 of the exact bytes of the "sbom" member as
  * received (from its first to its last byte, whitespace inside included), never of a
- * re-serialisation.  vex, provenance and approvals are accepted (with their types
- * checked) and not used until the policy engine exists.
+ * re-serialisation.  Without a release policy vex, provenance and approvals are accepted
+ * (with their types checked) and not used.  With a policy the request is parsed by
+ * hm_policy_request_parse (the one parser of the policy engine, fuzzed by fuzz_request)
+ * and hmd_sign_req_from_policy below only derives the flow's view from it.
  */
 #include <hm/attest.h>
 #include <hm/json.h>
+#include <hm/policy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +304,73 @@ hmd_sign_req_free(struct hmd_sign_req *q)
     free(q->support_end);
     free(q->artifacts_json);
     free(q);
+}
+
+static hm_err
+arts_from_policy(const struct hm_policy_request *pr, struct hmd_sign_req *q, struct hmd_reply *r)
+{
+    size_t n = 0;
+    const struct hm_policy_artifact *pa = hm_policy_request_artifacts(pr, &n);
+
+    if (n == 0 || n > HM_MAX_SUBJECTS) {
+        hmd_reply_error(r, 400, "invalid-request",
+                        "artifacts must be an array of 1 to %d artifacts", HM_MAX_SUBJECTS);
+        return HM_E_INVALID;
+    }
+    if ((q->arts = calloc(n, sizeof(*q->arts))) == NULL ||
+        (q->names = calloc(n, sizeof(char *))) == NULL) {
+        return HM_E_NOMEM;
+    }
+    q->n_arts = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!pa[i].has_sha256 || !pa[i].has_sha512) {
+            hmd_reply_error(r, 400, "invalid-request",
+                            "artifacts[%zu].digest.%s is missing: the release statement carries "
+                            "both sha256 and sha512",
+                            i, pa[i].has_sha256 ? "sha512" : "sha256");
+            return HM_E_INVALID;
+        }
+        if ((q->names[i] = strdup(pa[i].name)) == NULL) {
+            return HM_E_NOMEM;
+        }
+        q->arts[i].name = q->names[i];
+        q->arts[i].size = pa[i].size;
+        memcpy(q->arts[i].sha256, pa[i].sha256, HM_SHA256_LEN);
+        memcpy(q->arts[i].sha512, pa[i].sha512, HM_SHA512_LEN);
+    }
+    return HM_OK;
+}
+
+hm_err
+hmd_sign_req_from_policy(const struct hm_policy_request *pr, struct hmd_sign_req **out,
+                         struct hmd_reply *r)
+{
+    struct hmd_sign_req *q = calloc(1, sizeof(*q));
+    const struct hm_policy_blob *sbom = hm_policy_request_sbom(pr);
+    const char *se = hm_policy_request_support_end(pr);
+    hm_err rc = HM_E_NOMEM;
+
+    *out = NULL;
+    if (q == NULL || (q->product = strdup(hm_policy_request_product(pr))) == NULL ||
+        (q->channel = strdup(hm_policy_request_channel(pr))) == NULL ||
+        (q->version = strdup(hm_policy_request_version(pr))) == NULL ||
+        (se != NULL && (q->support_end = strdup(se)) == NULL)) {
+        goto out;
+    }
+    if ((rc = arts_from_policy(pr, q, r)) != HM_OK || (rc = artifacts_json(q)) != HM_OK) {
+        goto out;
+    }
+    if (sbom != NULL && sbom->data != NULL) {
+        memcpy(q->sbom_sha256, sbom->sha256, HM_SHA256_LEN);
+        q->has_sbom = true;
+    }
+    memcpy(q->request_sha256, hm_policy_request_sha256(pr), HM_SHA256_LEN);
+    *out = q;
+    q = NULL; /* the caller owns it now */
+out:
+    if (rc == HM_E_NOMEM) {
+        hmd_reply_error(r, 500, "internal", "out of memory");
+    }
+    hmd_sign_req_free(q);
+    return rc;
 }

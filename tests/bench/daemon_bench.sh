@@ -15,6 +15,8 @@ LOADGEN=$HM_BUILD/tests/bench/loadgen
 
 make_pki
 make_token
+# Every signature is logged, as in production: an Ed25519 log key on the same token.
+"$MKSTATE" key "$W/state" "$TOKEN_URI" ed25519 log-ed25519 "$W/log.pub.pem" >/dev/null
 SLOW_SESSIONS=${HM_BENCH_SLOW_SESSIONS:-16}
 SLOW_CONNS=$((SLOW_SESSIONS * 2)) # more requests in flight than sessions keeps them all busy
 MAXC=$((CONNS > SLOW_CONNS ? CONNS : SLOW_CONNS))
@@ -26,6 +28,7 @@ bench_config() { # bench_config SESSIONS URI
   "tls": { "cert": "$W/pki/server.pem", "key": "$W/pki/server.key", "client_ca": "$W/pki/ca.pem" },
   "hsm": { "uri": "$2", "sessions": $1, "softhsm2_conf": "$W/state/softhsm2.conf" },
   "store": "sqlite:$W/bench.db",
+  "tlog": { "origin": "bench.test/log", "key": "log-ed25519" },
   "products": [ { "name": "acme", "channels": [${channels%,}], "key": "fw-p256", "clients": ["cn:ci-acme"] } ],
   "limits": { "rate_per_client": 1000000, "max_connections": 4096 },
   "log": { "format": "text", "level": "warn" }

@@ -13,6 +13,7 @@ cat >"$W/docs.json" <<JSON
   "tls": { "cert": "$W/pki/server.pem", "key": "$W/pki/server.key", "client_ca": "$W/pki/ca.pem" },
   "hsm": { "uri": "$DAEMON_URI", "softhsm2_conf": "$W/state/softhsm2.conf" },
   "store": "sqlite:$W/docs.db",
+  "tlog": false,
   "products": [
     { "name": "acme-thermostat", "key": "fw-p256", "clients": ["cn:ci-acme"] },
     { "name": "acme-hub", "key": "fw-p256", "clients": ["cn:ci-other"] }

@@ -17,7 +17,7 @@ check_bad() { # check_bad NAME EXPECTED_TEXT: the config in $W/bad.json must be 
     else bad "check-config $1: rc=$rc out=$out (want \"$2\")"; fi
 }
 sed 's/"max_body"/"max_bodyy"/' "$CFG" >"$W/bad.json"
-check_bad "an unknown key" "bad.json:27: limits.max_bodyy: unknown key"
+check_bad "an unknown key" "bad.json:28: limits.max_bodyy: unknown key"
 sed '/"client_ca"/d; s/"key": "\(.*server.key\)",/"key": "\1"/' "$CFG" >"$W/bad.json"
 check_bad "a config without client_ca" "tls.client_ca: is missing"
 sed 's/"clients": \["cn:ci-acme"\]/"clients": []/' "$CFG" >"$W/bad.json"

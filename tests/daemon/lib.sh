@@ -104,6 +104,7 @@ write_config() {
     "softhsm2_conf": "$W/state/softhsm2.conf"
   },
   "store": "sqlite:$W/hallmark.db",
+  "tlog": false,
   "products": [
     {
       "name": "acme-thermostat",
@@ -126,9 +127,19 @@ JSON
 start_daemon() {
     local cfg=$1
     rm -f "$W/port"
-    HM_SHIM_CONTROL="$W/shim.ctl" "$HMD" --config "$cfg" --port-file "$W/port" 2>>"$W/hmd.log" &
+    # HM_VALGRIND=1: run hallmarkd under valgrind memcheck (tests/valgrind); its verdict is
+    # the exit status stop_daemon returns (99 on any error or definite/indirect leak).
+    local vg=() tries=100
+    if [ -n "${HM_VALGRIND:-}" ]; then
+        vg=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
+            --show-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30
+            --suppressions="$HM_SRC/tests/valgrind/hallmarkd.supp" --log-file="$W/valgrind.%p.log"
+            --child-silent-after-fork=yes) # hallmark-hsm-helper runs outside valgrind (seccomp)
+        tries=900
+    fi
+    HM_SHIM_CONTROL="$W/shim.ctl" "${vg[@]}" "$HMD" --config "$cfg" --port-file "$W/port" 2>>"$W/hmd.log" &
     HMD_PID=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 $tries); do
         [ -s "$W/port" ] && break
         kill -0 "$HMD_PID" 2>/dev/null || { echo "hallmarkd exited at start"; tail -20 "$W/hmd.log"; exit 1; }
         sleep 0.1

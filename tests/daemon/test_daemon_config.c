@@ -14,19 +14,20 @@
 #include "hmd.h"
 
 /* Line numbers below count from this layout: one member per line. */
-static const char good[] = "{\n"                                                            /* 1 */
-                           "  \"listen\": \"127.0.0.1:0\",\n"                               /* 2 */
-                           "  \"tls\": {\"cert\": \"/c.pem\", \"key\": \"/k.pem\",\n"       /* 3 */
-                           "          \"client_ca\": \"/ca.pem\"},\n"                       /* 4 */
-                           "  \"hsm\": {\"uri\": \"pkcs11:token=t?pin-source=file:/p\"},\n" /* 5 */
-                           "  \"store\": \"sqlite:/var/lib/hallmark/hallmark.db\",\n"       /* 6 */
-                           "  \"products\": [\n"                                            /* 7 */
-                           "    {\"name\": \"acme\", \"key\": \"fw-p256\",\n"               /* 8 */
-                           "     \"clients\": [\"cn:ci\", \"san:dns:b.example\"]}\n"        /* 9 */
-                           "  ],\n"                                                         /* 10 */
-                           "  \"limits\": {\"max_body\": 4096},\n"                          /* 11 */
-                           "  \"log\": {\"format\": \"json\", \"level\": \"debug\"}\n"      /* 12 */
-                           "}\n";
+static const char good[] =
+    "{\n"                                                                       /* 1 */
+    "  \"listen\": \"127.0.0.1:0\",\n"                                          /* 2 */
+    "  \"tls\": {\"cert\": \"/c.pem\", \"key\": \"/k.pem\",\n"                  /* 3 */
+    "          \"client_ca\": \"/ca.pem\"},\n"                                  /* 4 */
+    "  \"hsm\": {\"uri\": \"pkcs11:token=t?pin-source=file:/p\"},\n"            /* 5 */
+    "  \"store\": \"sqlite:/var/lib/hallmark/hallmark.db\", \"tlog\": false,\n" /* 6 */
+    "  \"products\": [\n"                                                       /* 7 */
+    "    {\"name\": \"acme\", \"key\": \"fw-p256\",\n"                          /* 8 */
+    "     \"clients\": [\"cn:ci\", \"san:dns:b.example\"]}\n"                   /* 9 */
+    "  ],\n"                                                                    /* 10 */
+    "  \"limits\": {\"max_body\": 4096},\n"                                     /* 11 */
+    "  \"log\": {\"format\": \"json\", \"level\": \"debug\"}\n"                 /* 12 */
+    "}\n";
 
 static char *
 replace(const char *from, const char *to)
@@ -86,6 +87,7 @@ test_config_refuses_each_fault_with_its_key_and_line(void **state)
         { "pin-source=file:/p", "pin-value=1234", "hsm.uri", 5, "pin-value is refused" },
         { "?pin-source=file:/p", "", "hsm.uri", 5, "no pin-source" },
         { "\"sqlite:/var/lib/hallmark/hallmark.db\"", "\"sqlite:rel.db\"", "store", 6, "absolute" },
+        { " \"tlog\": false,", "", "tlog", 1, "is missing: hallmarkd records every signature" },
         { "\"name\": \"acme\"", "\"name\": \"Acme\"", "products[0].name", 8, "[a-z0-9._-]" },
         { "\"cn:ci\", ", "", NULL, 0, NULL }, /* still valid: one rule left */
         { "\"cn:ci\", \"san:dns:b.example\"", "", "products[0].clients", 9, "1 to" },

@@ -2,7 +2,8 @@
  * fuzz_policy.c: hm_policy_parse on arbitrary bytes.  Beyond not crashing or leaking: on
  * failure nothing is handed out and the error names a JSON path starting with "$" and a
  * message; on success the digest is the SHA-256 of the input, and a policy that names no
- * file evaluates a fixed request to a decision whose JSON form can be written.
+ * file evaluates a fixed request to a decision whose JSON form can be written, and its
+ * "stewards" section (if any) answers hm_policy_steward_authorise consistently.
  */
 #include <hm/policy.h>
 #include <stdlib.h>
@@ -40,6 +41,24 @@ evaluate(const struct hm_policy *p)
     hm_policy_decision_free(d);
 }
 
+/* OK hands out a key; any other answer hands out nothing. */
+static void
+steward(const struct hm_policy *p)
+{
+    static const char *const purls[] = { "pkg:github/madler/zlib", "pkg:npm/lodash" };
+    struct hm_policy_identity who = { .cn = "steward-ci" };
+    const char *key = NULL;
+    char why[256];
+
+    for (size_t i = 0; i < sizeof(purls) / sizeof(purls[0]); i++) {
+        hm_err rc =
+            hm_policy_steward_authorise(p, &who, purls[i], 1781524800, &key, why, sizeof(why));
+        if ((rc == HM_OK) != (key != NULL) || (rc == HM_E_DENIED && why[0] == '\0')) {
+            abort();
+        }
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,6 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     evaluate(p);
+    steward(p);
     hm_policy_free(p);
     return 0;
 }

@@ -172,3 +172,39 @@ sw_parse_mutated(const char *path, const char *value, int64_t now, struct hm_ste
     cJSON_Delete(root);
     return err;
 }
+
+/* Each case replaces the first occurrence of from by to in the signed payload. */
+const struct sw_field sw_fields[] = {
+    { "subject[0].name", "demo-2.1.0.tar.gz", "demo-2.1.1.tar.gz" },
+    { "subject[0].digest.sha256", "\"sha256\":\"1111", "\"sha256\":\"1112" },
+    { "subject[0].digest.sha512", "\"sha512\":\"2222", "\"sha512\":\"2223" },
+    { "subject[1].digest.gitCommit", "\"gitCommit\":\"aaaa", "\"gitCommit\":\"aaab" },
+    { "project.name", "\"name\":\"demo\"", "\"name\":\"dem0\"" },
+    { "project.purl", "pkg:github/example/demo\"", "pkg:github/exampl3/demo\"" },
+    { "project.repository", "https://github.com/example/demo", "https://github.com/example/dem0" },
+    { "project.versionsCovered", "\"2.1.0\",", "\"2.2.0\"," },
+    { "steward.legalName", "Demo Stewards e.V.", "Demo Stewards eV." },
+    { "steward.contact", "security@example.org", "secur1ty@example.org" },
+    { "steward.securityTxt", "https://example.org/.well-known/security.txt",
+      "https://example.net/.well-known/security.txt" },
+    { "steward.cvdPolicy", "https://example.org/cvd", "https://example.org/cve" },
+    { "cybersecurityPolicy.uri", "https://example.org/policy.md", "https://example.org/policz.md" },
+    { "cybersecurityPolicy.digest", "\"sha256\":\"3333", "\"sha256\":\"3334" },
+    { "supportPeriod.end", "2030-12-31", "2035-12-31" },
+    { "supportPeriod.policy", "latest minor release line", "latest major release line" },
+    { "requirements[0].id", "annexI.partI.2.a", "annexI.partI.2.b" },
+    { "requirements[0].status", "\"status\":\"partially\"", "\"status\":\"met\"" },
+    { "requirements[0].method", "\"method\":\"third-party\"", "\"method\":\"self-assessed\"" },
+    { "requirements[0].evidence[0].type", "\"type\":\"vex\"", "\"type\":\"sbom\"" },
+    { "requirements[0].evidence[0].uri", "https://example.org/vex.json",
+      "https://example.org/vex2.json" },
+    { "requirements[0].evidence[0].digest", "\"sha256\":\"5555", "\"sha256\":\"5556" },
+    { "requirements[0].comment", "two open low-severity", "no open low-severity" },
+    { "requirements[1] dropped", "{\"id\":\"annexI.partI.2.d\",\"status\":\"not_assessed\"},", "" },
+    { "assessor.name", "Audit Example GmbH", "Audit Example AG" },
+    { "assessor.type", "\"type\":\"third-party\"", "\"type\":\"steward\"" },
+    { "assessor.programme", "EXAMPLE-ART25-L1", "EXAMPLE-ART25-L2" },
+    { "timeAssessed", "\"timeAssessed\":\"2026-01-01", "\"timeAssessed\":\"2026-01-02" },
+    { "expires", "\"expires\":\"2030-01-01", "\"expires\":\"2031-01-01" },
+};
+const size_t sw_n_fields = sizeof(sw_fields) / sizeof(sw_fields[0]);

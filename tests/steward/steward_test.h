@@ -35,4 +35,13 @@ void sw_mutate(cJSON *root, const char *path, const char *value);
 hm_err sw_parse_mutated(const char *path, const char *value, int64_t now, struct hm_steward **out,
                         char *why, size_t why_len);
 
+/* Every field of the base statement: replacing the first occurrence of from by to in the
+ * signed payload keeps it a well-formed steward statement (test_steward_tamper.c checks
+ * that) that the signature no longer covers. */
+struct sw_field {
+    const char *field, *from, *to;
+};
+extern const struct sw_field sw_fields[];
+extern const size_t sw_n_fields;
+
 #endif /* HM_STEWARD_TEST_H */

@@ -91,6 +91,8 @@ test_with_facts_the_statement_carries_them(void **state)
         fail_msg("libhallmark-verify refuses it: %s", why);
     }
     assert_string_equal(st->release->product, "acme-thermostat");
+    assert_string_equal(st->release->manufacturer, "ACME \"Devices\" GmbH");
+    assert_string_equal(st->release->security_contact, "psirt@acme.example");
     hm_statement_free(st);
     free(json);
     rel.manufacturer = NULL;
@@ -100,6 +102,61 @@ test_with_facts_the_statement_carries_them(void **state)
     assert_non_null(strstr((char *)json, "\"securityContact\":\"https://acme.example/security\""));
     free(json);
     free(fw);
+}
+
+/* The six CRA facts reach a device through hm_verify_bundle_key's result, read from the
+ * verified bytes; a statement whose manufacturer breaks the rules is refused. */
+static void
+test_verify_reports_the_facts(void **state)
+{
+    struct hm_release rel;
+    struct hm_artifact art;
+    struct hm_verify_artifact va = { 0 };
+    struct hm_verify_result res;
+    EVP_PKEY *key = sw_keygen();
+    struct hm_pubkey *pk = sw_pubkey(key);
+    uint8_t sbom[HM_SHA256_LEN], *fw = NULL, *json = NULL;
+    char *bundle = NULL, why[256], bad[8192];
+    size_t len = 0, blen = 0;
+
+    (void)state;
+    fixture_release(&rel, &art, sbom, &fw);
+    rel.manufacturer = "ACME Devices GmbH";
+    rel.security_contact = "https://acme.example/security";
+    assert_int_equal(hm_release_check(&rel, why, sizeof(why)), HM_OK);
+    assert_int_equal(hm_release_statement(&rel, &json, &len), HM_OK);
+    assert_int_equal(hm_bundle_sign(HM_PAYLOAD_TYPE_INTOTO, json, len, hm_pubkey_keyid(pk), sw_sign,
+                                    key, &bundle, &blen),
+                     HM_OK);
+    va.name = art.name;
+    memcpy(va.digests.sha256, art.sha256, HM_SHA256_LEN);
+    memcpy(va.digests.sha512, art.sha512, HM_SHA512_LEN);
+    assert_int_equal(hm_verify_bundle_key((uint8_t *)bundle, blen, pk, &va, 1, NULL, &res), HM_OK);
+    assert_int_equal(res.status, HM_V_OK);
+    assert_string_equal(res.manufacturer, "ACME Devices GmbH");
+    assert_string_equal(res.security_contact, "https://acme.example/security");
+    assert_string_equal(res.product, "acme-thermostat");
+    assert_string_equal(res.version, rel.version);
+    assert_string_equal(res.support_end, rel.support_end);
+    free(bundle);
+    /* a control character in the manufacturer: refused, even when signed */
+    assert_true(len < sizeof(bad));
+    memcpy(bad, json, len);
+    bad[len] = '\0';
+    char *at = strstr(bad, "ACME Devices");
+    assert_non_null(at);
+    memcpy(at, "ACME\\u0007evices", 16);
+    assert_int_equal(hm_bundle_sign(HM_PAYLOAD_TYPE_INTOTO, (uint8_t *)bad, strlen(bad),
+                                    hm_pubkey_keyid(pk), sw_sign, key, &bundle, &blen),
+                     HM_OK);
+    assert_int_equal(hm_verify_bundle_key((uint8_t *)bundle, blen, pk, &va, 1, NULL, &res), HM_OK);
+    assert_int_equal(res.status, HM_V_MALFORMED_STATEMENT);
+    assert_string_equal(res.manufacturer, "");
+    free(bundle);
+    free(json);
+    free(fw);
+    hm_pubkey_free(pk);
+    EVP_PKEY_free(key);
 }
 
 static void
@@ -152,6 +209,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_without_facts_the_bytes_are_unchanged),
         cmocka_unit_test(test_with_facts_the_statement_carries_them),
+        cmocka_unit_test(test_verify_reports_the_facts),
         cmocka_unit_test(test_malformed_facts_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

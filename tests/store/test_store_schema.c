@@ -54,10 +54,11 @@ test_store_open_creates_and_migrates(void **state)
     assert_non_null(st);
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    assert_int_equal(st_query_int(f->path, "SELECT MAX(version) FROM schema_version"), 1);
+    assert_int_equal(st_query_int(f->path, "SELECT MAX(version) FROM schema_version"), 2);
     assert_int_equal(st_query_int(f->path, "SELECT COUNT(*) FROM sqlite_schema WHERE type = "
-                                           "'table' AND name IN ('releases','highest','audit')"),
-                     3);
+                                           "'table' AND name IN ('releases','highest','audit',"
+                                           "'log_leaves','log_nodes','log_checkpoints')"),
+                     6);
     hm_store_close(st);
     assert_int_equal(st_query_int(f->path, "SELECT COUNT(*) FROM pragma_journal_mode "
                                            "WHERE journal_mode = 'wal'"),
@@ -65,7 +66,7 @@ test_store_open_creates_and_migrates(void **state)
 
     st = NULL;
     assert_int_equal(hm_store_open(f->path, &st), HM_OK);
-    assert_int_equal(st_query_int(f->path, "SELECT COUNT(*) FROM schema_version"), 1);
+    assert_int_equal(st_query_int(f->path, "SELECT COUNT(*) FROM schema_version"), 2);
     hm_store_close(st);
 }
 
@@ -99,11 +100,11 @@ test_store_refuses_newer_schema(void **state)
     assert_int_equal(hm_store_open(f->path, &st), HM_OK);
     assert_int_equal(st_sign(st, "fw", "stable", "1.0.0", NULL), HM_OK);
     hm_store_close(st);
-    assert_int_equal(st_exec(f->path, "INSERT INTO schema_version VALUES (2, 0)"), 0);
+    assert_int_equal(st_exec(f->path, "INSERT INTO schema_version VALUES (3, 0)"), 0);
     st = NULL;
     assert_int_equal(hm_store_open(f->path, &st), HM_E_INVALID);
     assert_null(st);
-    assert_int_equal(st_query_int(f->path, "SELECT MAX(version) FROM schema_version"), 2);
+    assert_int_equal(st_query_int(f->path, "SELECT MAX(version) FROM schema_version"), 3);
     assert_int_equal(st_query_int(f->path, "SELECT COUNT(*) FROM releases"), 1);
 }
 

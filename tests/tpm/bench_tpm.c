@@ -159,7 +159,7 @@ main(int argc, char **argv)
     struct tpm_fixture f;
     struct hm_hsm *hsm = NULL;
     struct hm_key *key = NULL;
-    char blob[1100];
+    char blob[1100], uri[1200];
 
     hm_log_set_level(HM_LOG_ERROR);
     if (seconds <= 0 || tpm_fixture_setup(&f, false) != 0) {
@@ -167,19 +167,33 @@ main(int argc, char **argv)
         return 2;
     }
     snprintf(blob, sizeof(blob), "%s/bench.tpm2", f.dir);
+    snprintf(uri, sizeof(uri), "tpm2:blob=%s", blob);
     if (hm_hsm_open(f.uri, NULL, &hsm) != HM_OK ||
         hm_tpm2_generate_key(hsm, HM_KEY_EC_P256, "bench", blob, 0, &key) != HM_OK) {
         fprintf(stderr, "bench_tpm: cannot open the TPM or make the key\n");
         tpm_fixture_teardown(&f);
         return 2;
     }
+    /* swtpm serves one connection at a time: raw before and after the backend's phases,
+     * the better of the two, so that a busy machine during one phase does not make the
+     * backend look faster than the TPM */
+    hm_hsm_close(hsm);
+    hsm = NULL;
+    raw = raw_rate(&f, blob, seconds);
+    if (hm_hsm_open(f.uri, NULL, &hsm) != HM_OK || hm_hsm_find_key(hsm, uri, &key) != HM_OK) {
+        fprintf(stderr, "bench_tpm: cannot reopen the TPM\n");
+        hm_hsm_close(hsm);
+        tpm_fixture_teardown(&f);
+        return 2;
+    }
     dig = hm_rate(key, seconds, true, 1);
     msg = hm_rate(key, seconds, false, 1);
     four = hm_rate(key, seconds, false, 4);
-    hm_hsm_close(hsm); /* swtpm serves one connection at a time */
-    raw = raw_rate(&f, blob, seconds);
+    hm_hsm_close(hsm);
+    double raw2 = raw_rate(&f, blob, seconds);
+    raw = raw2 > raw ? raw2 : raw;
     printf("TPM signing, ECDSA P-256, swtpm on 127.0.0.1, %.1f s per phase:\n", seconds);
-    printf("  raw Esys_Sign (digest)            %8.0f sig/s\n", raw);
+    printf("  raw Esys_Sign (digest)            %8.0f sig/s  (best of before and after)\n", raw);
     printf("  hm_key_sign_digest, 1 thread      %8.0f sig/s  (%.0f%% of raw)\n", dig,
            raw > 0 ? 100 * dig / raw : 0);
     printf("  hm_key_sign 1 KiB (DER), 1 thread %8.0f sig/s  (%.0f%% of raw)\n", msg,

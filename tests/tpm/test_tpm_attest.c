@@ -256,6 +256,20 @@ test_tampered_evidence(void **state)
     ka->tpm2.certify_info.data[n - 36 - 36 - 17 - 8 - 10] ^= 1; /* inside extraData */
     check(ka, &o, HM_KA_NONCE_MISMATCH);
     ka->tpm2.certify_info.data[n - 36 - 36 - 17 - 8 - 10] ^= 1;
+    /* the TPM's evidence for this key stapled to another key's SPKI (here the AK's): the
+     * certified key is not the one the statement names and the caller trusts */
+    uint8_t *ak_spki = NULL;
+    size_t ak_len = 0;
+    struct hm_keyatt_bytes mine = ka->spki;
+    assert_int_equal(hm_verify_keyatt_ak_spki(ka, &ak_spki, &ak_len), HM_OK);
+    ka->spki.data = ak_spki;
+    ka->spki.len = ak_len;
+    o.spki = ak_spki;
+    o.spki_len = ak_len;
+    check(ka, &o, HM_KA_KEY_MISMATCH);
+    ka->spki = mine;
+    check(ka, &o, HM_KA_KEY_MISMATCH); /* and the caller expecting another key */
+    free(ak_spki);
     hm_verify_keyatt_free(ka);
 }
 

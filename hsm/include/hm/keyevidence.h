@@ -14,6 +14,8 @@
 
 /* "pkcs11" or "tpm2". */
 const char *hm_hsm_backend(const struct hm_hsm *hsm);
+/* The same for the backend that holds key. */
+const char *hm_key_backend(const struct hm_key *key);
 
 /*
  * Collects the evidence for key, bound to nonce (1..HM_KEYATT_NONCE_MAX bytes):

@@ -223,4 +223,16 @@ HM_MUST_CHECK hm_err hm_policy_steward_authorise(const struct hm_policy *p,
                                                  const char *project_purl, int64_t now,
                                                  const char **key_out, char *why, size_t why_len);
 
+/* ---- what the daemon reads from a loaded policy ---- */
+/* Calls fn with every key name the policy binds (products[].keys, stewards[].key) and the
+ * JSON path that names it ("$.products[0].keys.stable"); stops at fn's first error. */
+typedef hm_err (*hm_policy_key_fn)(void *ctx, const char *path, const char *key);
+HM_MUST_CHECK hm_err hm_policy_each_key(const struct hm_policy *p, hm_policy_key_fn fn, void *ctx);
+/* Whether product has its own "identities" rule (else the daemon's config authorises). */
+bool hm_policy_product_has_identities(const struct hm_policy *p, const char *product);
+/* The product's CRA facts for the release statement ("manufacturer", "security_contact");
+ * NULL when the policy gives none. */
+void hm_policy_product_facts(const struct hm_policy *p, const char *product,
+                             const char **manufacturer, const char **security_contact);
+
 #endif /* HM_POLICY_H */

@@ -98,6 +98,9 @@ struct hm_release_pred { /* HM_PREDICATE_RELEASE, the fields a device needs */
     bool has_sbom_sha256;
     uint8_t sbom_sha256[HM_SHA256_LEN];
     int64_t signed_at; /* predicate.signedAt: the signer's clock, not a trusted time */
+    /* CRA product facts (docs/formats.md section 4); NULL when absent */
+    char *manufacturer;     /* printable ASCII, 1..256 bytes */
+    char *security_contact; /* printable ASCII, 1..256 bytes (an email address or https URL) */
 };
 struct hm_statement {
     char *predicate_type;
@@ -129,6 +132,10 @@ enum hm_verify_status {
     HM_V_CHECKPOINT_SIG_INVALID, /* the checkpoint is not signed by a log of the trust root */
     HM_V_WITNESS_THRESHOLD,      /* fewer witness cosignatures than witnessThreshold */
     HM_V_TRUST_ROOT_EXPIRED,     /* now (when known) is past the trust root's expires */
+    /* steward attestations (hm_verify_steward_*) only */
+    HM_V_ATTESTATION_EXPIRED, /* now is not before its expires (or before timeAssessed) */
+    HM_V_WRONG_PROJECT,       /* it is about another project (name or purl) */
+    HM_V_VERSION_NOT_COVERED, /* the project's version is not among versionsCovered */
 };
 const char *hm_verify_status_name(enum hm_verify_status st); /* "bad-signature", ... */
 
@@ -164,6 +171,11 @@ struct hm_verify_result {
     uint64_t log_tree_size; /* size of the checkpoint the proof reached */
     char log_origin[256];
     size_t n_witnesses; /* distinct trusted witnesses whose cosignature verified */
+    /* CRA product facts of the release, from the verified statement ("" when absent);
+     * with product, version, support_end and sbom_sha256 above, the six of docs/formats.md
+     * section 4 */
+    char manufacturer[257];
+    char security_contact[257];
 };
 /* Verifies bundle bytes against one trusted key and the artifacts' digests.  Returns
  * HM_OK when the check ran (the verdict is in out->status), or an error when it could
@@ -410,6 +422,7 @@ enum hm_keyatt_status {
     HM_KA_SELF_ASSERTED,   /* self-asserted evidence, and the caller requires hardware evidence */
     HM_KA_PKCS11_ATTRIBUTES, /* the token says the key can leave it or was not made on it */
     HM_KA_BAD_SIGNATURE,     /* the bundle is not signed by the attested key (possession) */
+    HM_KA_MISSING,           /* no attestation for the key, where one is required */
 };
 const char *hm_verify_keyatt_status_name(enum hm_keyatt_status st); /* "ak-signature", ... */
 
@@ -454,6 +467,13 @@ HM_MUST_CHECK hm_err hm_verify_keyatt_statement(const uint8_t *stmt, size_t len,
 HM_MUST_CHECK hm_err hm_verify_keyatt_bundle(const uint8_t *bundle, size_t len,
                                              const struct hm_keyatt_opts *opts,
                                              struct hm_keyatt_result *out);
+/* The attestation of opts->spki's key from doc, which is either one key-attestation bundle
+ * or a GET /v1/keys reply ({"keys":[{"keyid", ..., "attestation": bundle|null}]}, the
+ * entry whose keyid is the key's): then as hm_verify_keyatt_bundle.  A reply without an
+ * entry for the key, or whose entry has a null attestation, gives HM_KA_MISSING. */
+HM_MUST_CHECK hm_err hm_verify_keyatt_document(const uint8_t *doc, size_t len,
+                                               const struct hm_keyatt_opts *opts,
+                                               struct hm_keyatt_result *out);
 /* Enrolment, the verifier's half of credential activation (TPM 2.0 Part 1, 24): wraps
  * secret (1..32 bytes) for the TPM whose EK certificate ka carries, bound to ka's AK Name,
  * so that only that TPM, holding that AK, can recover it (TPM2_ActivateCredential).  *out
@@ -466,5 +486,53 @@ HM_MUST_CHECK hm_err hm_verify_keyatt_make_credential(const struct hm_keyatt *ka
 HM_MUST_CHECK hm_err hm_verify_keyatt_ak_spki(const struct hm_keyatt *ka, uint8_t **out,
                                               size_t *out_len);
 /* ==== end of key attestation ==== */
+
+/* ==== steward attestations (docs/steward-attestation.md "Verifying"; issue 8) ====
+ *
+ * A steward attestation (predicate "https://hallmark.dev/attestation/cra-steward/v1",
+ * hm/steward.h) is verified like a release: the DSSE signature over the PAE, the statement
+ * from the verified payload only, then the predicate read strictly.  Against a trust root
+ * the key must list the product "steward" (any project) or the project's name, be inside
+ * its validity window at the signing time (the log's time when logged, else timeAssessed),
+ * and the bundle's log entry must verify when the root lists a log.  Then: not expired at
+ * now (now is required: an attestation is only ever checked at a time) and, when asked, the
+ * expected project (purl type/namespace/name; its "@version" must be covered).
+ */
+struct hm_steward;
+struct hm_verify_steward_opts {
+    const char *project_purl; /* "pkg:TYPE/NS/NAME[@VERSION]"; NULL: any project */
+    const char *project_name; /* project.name must equal it; NULL: not checked */
+    const char *version;      /* must be covered; NULL: from project_purl's @version, if any */
+    int64_t now;              /* unix seconds; 0 is refused (HM_E_INVALID) */
+};
+struct hm_verify_steward_result {
+    enum hm_verify_status status;
+    char detail[256];
+    char keyid[64];
+    bool logged;
+    uint64_t log_index;
+    uint64_t log_tree_size;
+    char log_origin[256];
+    size_t n_witnesses;
+    int64_t signed_at;     /* the time the key's window was checked at */
+    bool signed_at_logged; /* true: the log's time; false: the attestation's timeAssessed */
+    /* from the verified predicate (filled once the signature verified and it parsed) */
+    char project_name[257];
+    char project_purl[513];
+    char steward[257];  /* steward.legalName */
+    char assessor[257]; /* assessor.name */
+    int64_t time_assessed, expires;
+    size_t n_requirements, n_met, n_partially;
+};
+/* Verifies a steward-attestation bundle against a trust root (root) or one key (key; no log
+ * check then): exactly one of them.  HM_OK when the check ran (the verdict is out->status;
+ * on HM_V_OK and when st_out is not NULL, *st_out is the parsed attestation, freed with
+ * hm_steward_free from hm/steward.h, which is not installed with the library yet: callers
+ * of the installed library pass NULL), HM_E_INVALID for bad arguments, HM_E_NOMEM. */
+HM_MUST_CHECK hm_err hm_verify_steward_bundle(const struct hm_trustroot *root,
+                                              const struct hm_pubkey *key, const uint8_t *bundle,
+                                              size_t len, const struct hm_verify_steward_opts *opts,
+                                              struct hm_verify_steward_result *out,
+                                              struct hm_steward **st_out);
 
 #endif /* HM_VERIFY_H */

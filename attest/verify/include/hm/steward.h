@@ -9,7 +9,9 @@
  * against a token, the daemon after its policy allowed the steward.
  * Reading: hm_steward_parse_predicate() reads a statement from verified payload bytes,
  * and hm_steward_check() says whether it is current and about the expected project.
- * Nothing here touches a key; the reading half depends on hm/json.h and common/ only.
+ * Nothing here touches a key, and all of it depends on hm/json.h and common/ only: it is
+ * part of libhallmark-verify (attest/verify/steward_*.c), whose hm_verify_steward_bundle
+ * (hm/verify.h) checks a signed bundle of it.
  */
 #ifndef HM_STEWARD_H
 #define HM_STEWARD_H

@@ -1,5 +1,5 @@
 /*
- * steward_int.h: private to the steward attestation code (steward.c, cra.c).
+ * steward_int.h: private to the steward attestation code (steward_parse.c, steward_json.c, steward_write.c, steward_cra.c in libhallmark-verify; attest/release.c borrows the URL and email checks).
  */
 #ifndef HM_STEWARD_INT_H
 #define HM_STEWARD_INT_H

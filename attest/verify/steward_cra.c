@@ -1,5 +1,5 @@
 /*
- * cra.c: the CRA facts a steward attestation speaks about, and the checks of its fields.
+ * steward_cra.c: the CRA facts a steward attestation speaks about, and the checks of its fields.
  *
  * The item ids name Regulation (EU) 2024/2847 Annex I: Part I (1) and (2)(a)..(m), the
  * product properties, and Part II (1)..(8), vulnerability handling (reference/formats.md

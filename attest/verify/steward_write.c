@@ -6,15 +6,44 @@
  * in Annex I order, times normalised to "YYYY-MM-DDTHH:MM:SSZ", no whitespace.  Those
  * bytes are what gets signed; nothing downstream re-serialises them.
  */
+#include <hm/verify.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest_int.h"
 #include "steward_int.h"
 
 #define CLOCK_SKEW 300 /* as in steward.c: a steward's clock may run 5 minutes ahead */
+
+/* A JSON string literal, as attest/release.c writes them (the steward code lives in
+ * libhallmark-verify, which must not link attest/). */
+static void
+sw_json_str(struct hm_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+
+    hm_buf_append(b, "\"", 1);
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        hm_buf_append(b, s + run, i - run);
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            hm_buf_append(b, esc, 2);
+        } else {
+            hm_buf_append(b, esc, sizeof(esc));
+        }
+        run = i + 1;
+    }
+    hm_buf_append(b, s + run, strlen(s + run));
+    hm_buf_append(b, "\"", 1);
+}
 
 const char *
 hm_steward_status_name(enum hm_steward_status s)
@@ -195,7 +224,7 @@ put(struct hm_buf *b, bool comma, const char *key, const char *v)
         return;
     }
     hm_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
-    hm_attest_json_str(b, v);
+    sw_json_str(b, v);
 }
 
 static void
@@ -277,7 +306,7 @@ put_predicate(struct hm_buf *b, const struct hm_steward *st)
     hm_buf_puts(b, ",\"versionsCovered\":[");
     for (size_t i = 0; i < st->project.n_versions; i++) {
         hm_buf_puts(b, i > 0 ? "," : "");
-        hm_attest_json_str(b, st->project.versions[i]);
+        sw_json_str(b, st->project.versions[i]);
     }
     hm_buf_puts(b, "]},\"steward\":{");
     put(b, false, "legalName", st->steward.legal_name);

@@ -1,5 +1,5 @@
 /*
- * steward.c: reading a steward attestation into struct hm_steward
+ * steward_parse.c: reading a steward attestation into struct hm_steward
  * (docs/steward-attestation.md), from a steward's input file when issuing or from a
  * verified statement when reading.
  *
@@ -8,10 +8,10 @@
  * names the JSON path ("predicate.requirements[2].status: ...").  Only the in-toto layer
  * of a statement (its top level and its subjects) may carry fields we do not know.
  */
+#include <hm/verify.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest_int.h"
 #include "steward_int.h"
 
 #define SUBJECT_NAME_MAX 1024u
