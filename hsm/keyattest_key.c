@@ -1,10 +1,12 @@
 /*
- * keyattest_key.c: hm/keyevidence.h: picks the backend's evidence collector, and the
- * TPM-only entry points (which refuse other backends).
+ * keyattest_key.c: hm/keyevidence.h: picks the backend's evidence collector (for the
+ * privsep backend: the evidence its helper sent, privsep_keyatt.c), and the TPM-only entry
+ * points (which refuse other backends).
  */
 #include <string.h>
 
 #include "keyattest_hsm.h"
+#include "privsep_int.h"
 #ifdef HM_HAVE_TPM2
 #include "tpm2_int.h"
 #endif
@@ -18,6 +20,9 @@ hm_hsm_backend(const struct hm_hsm *hsm)
 const char *
 hm_key_backend(const struct hm_key *key)
 {
+    if (key != NULL && ps_is(key->hsm)) {
+        return ps_key_backend(key); /* the helper's backend, not the forwarding one */
+    }
     return key != NULL ? hm_hsm_backend(key->hsm) : "";
 }
 
@@ -35,6 +40,9 @@ hm_key_attest(struct hm_key *key, const uint8_t *nonce, size_t nonce_len, struct
 #endif
     if (strcmp(key->hsm->ops->name, "pkcs11") == 0) {
         return p11_attest_key(key, nonce, nonce_len, out);
+    }
+    if (ps_is(key->hsm)) {
+        return ps_attest_key(key, nonce, nonce_len, out); /* what the helper read at start */
     }
     return HM_E_INVALID;
 }

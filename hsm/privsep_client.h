@@ -20,6 +20,8 @@ struct ps_key {
     uint8_t *ckid;
     size_t ckid_len;
     char *uri;
+    bool has_ev; /* the helper read the key's PKCS#11 evidence at its start */
+    struct hm_keyatt_pkcs11 ev;
 };
 
 struct ps_hsm {

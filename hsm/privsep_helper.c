@@ -5,11 +5,13 @@
  *
  * The channels are the socketpair ends on fds 3 .. 3+N-1 (the daemon puts them there).
  * Order: close every other fd, no core dumps, open the token (reads the PIN once, wipes
- * it), list the keys, drop privileges, start one thread per channel (each waits), install
+ * it), list the keys and read their evidence (attributes, token info: public facts the
+ * LIST reply carries), drop privileges, start one thread per channel (each waits), install
  * the seccomp filter on every thread at once, then serve.  A malformed request ends the
  * process: the daemon restarts it, and a daemon that sends garbage has a bug.
  */
 #include <errno.h>
+#include <hm/keyevidence.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,13 +22,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "hsm_int.h"
 #include "privsep_int.h"
 
 #define HELPER_MAX_CHANNELS 256
 
 struct chan_ctx {
-    struct hm_hsm *hsm;
+    const struct hm_ps_served *served;
     int fd;
     pthread_t th;
     bool started;
@@ -46,51 +50,139 @@ die_now(int code)
     _exit(code); /* not reached */
 }
 
-static struct hm_key *
-key_by_id(struct hm_hsm *hsm, const uint8_t *id)
-{
-    char *b64 = NULL;
-    struct hm_key *k;
+/* One key the helper serves, with what the token said about it at start. */
+struct served_key {
+    struct hm_key *key;
+    uint8_t id[HM_PS_KEYID_LEN]; /* SHA-256 of the SPKI: the SIGN request's key id */
+    bool has_ev;
+    struct hm_keyatt_pkcs11 ev;
+};
 
-    if (hm_b64_encode(id, HM_PS_KEYID_LEN, &b64) != HM_OK) {
-        return NULL;
-    }
-    for (k = hsm->keys; k != NULL; k = k->next) {
-        if (strcmp(k->id, b64) == 0) {
-            break;
+struct hm_ps_served {
+    struct hm_hsm *hsm;
+    struct served_key *keys;
+    size_t n;
+};
+
+/* Only what the parser on the other side accepts goes out (a key that does not fit is
+ * left out of the list, its evidence is dropped): one bad field must not take every key
+ * down with it. */
+static bool
+fits(const struct hm_key *k)
+{
+    return k->spki_len > 0 && k->spki_len <= HM_PS_MAX_SPKI &&
+           strlen(k->label) <= HM_PS_MAX_LABEL && k->ckid_len <= HM_PS_MAX_CKID &&
+           strlen(k->uri) <= HM_PS_MAX_URI;
+}
+
+static bool
+text_ok(const char *t)
+{
+    size_t n = strnlen(t, HM_KEYATT_TEXT_MAX + 1);
+
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x20 || t[i] > 0x7e) {
+            return false;
         }
     }
-    free(b64);
-    return k;
+    return n <= HM_KEYATT_TEXT_MAX;
+}
+
+static bool
+ev_ok(const struct hm_keyatt_pkcs11 *e)
+{
+    return text_ok(e->token_label) && text_ok(e->manufacturer) && text_ok(e->model) &&
+           text_ok(e->serial) && text_ok(e->library_description) &&
+           text_ok(e->library_manufacturer);
+}
+
+/* The key's PKCS#11 evidence, as `hallmark keys attest` reads it (the nonce only binds a
+ * statement, which the daemon makes later with its own). */
+static void
+read_evidence(struct served_key *sk)
+{
+    static const uint8_t nonce[1] = { 0 };
+    struct hm_keyatt *ka = NULL;
+    hm_err err;
+
+    if (strcmp(hm_key_backend(sk->key), "pkcs11") != 0) {
+        return;
+    }
+    if ((err = hm_key_attest(sk->key, nonce, sizeof(nonce), &ka)) != HM_OK) {
+        hm_warn("hsm-helper: no evidence for key %s: %s", sk->key->id, hm_strerror(err));
+        return;
+    }
+    if (ka->evidence == HM_KEYATT_PKCS11_SELF_ASSERTED && ev_ok(&ka->pkcs11)) {
+        sk->ev = ka->pkcs11;
+        sk->has_ev = true;
+    }
+    hm_verify_keyatt_free(ka);
+}
+
+hm_err
+hm_ps_served_new(struct hm_hsm *hsm, struct hm_ps_served **out)
+{
+    struct hm_ps_served *s = NULL;
+    size_t n = 0;
+
+    *out = NULL;
+    for (struct hm_key *k = hsm->keys; k != NULL; k = k->next) {
+        n += fits(k) && n < HM_PS_MAX_KEYS ? 1 : 0;
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL ||
+        (n > 0 && (s->keys = calloc(n, sizeof(*s->keys))) == NULL)) {
+        free(s);
+        return HM_E_NOMEM;
+    }
+    s->hsm = hsm;
+    for (struct hm_key *k = hsm->keys; k != NULL && s->n < n; k = k->next) {
+        if (fits(k)) {
+            struct served_key *sk = &s->keys[s->n++];
+            sk->key = k;
+            SHA256(k->spki, k->spki_len, sk->id);
+            read_evidence(sk);
+        }
+    }
+    *out = s;
+    return HM_OK;
+}
+
+void
+hm_ps_served_free(struct hm_ps_served *s)
+{
+    if (s != NULL) {
+        free(s->keys);
+        free(s);
+    }
+}
+
+static struct hm_key *
+key_by_id(const struct hm_ps_served *s, const uint8_t *id)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (memcmp(s->keys[i].id, id, HM_PS_KEYID_LEN) == 0) {
+            return s->keys[i].key;
+        }
+    }
+    return NULL;
 }
 
 static void
-reply_keys(struct hm_hsm *hsm, struct hm_buf *reply)
+reply_keys(const struct hm_ps_served *s, struct hm_buf *reply)
 {
-    uint8_t t = HM_PS_KEYS;
-    size_t n = 0;
+    uint8_t hdr[3] = { HM_PS_KEYS, (uint8_t)(s->n >> 8), (uint8_t)s->n };
 
-    for (const struct hm_key *k = hsm->keys; k != NULL && n < HM_PS_MAX_KEYS; k = k->next) {
-        if (k->spki_len <= HM_PS_MAX_SPKI && strlen(k->label) <= HM_PS_MAX_LABEL &&
-            k->ckid_len <= HM_PS_MAX_CKID && strlen(k->uri) <= HM_PS_MAX_URI) {
-            n++;
-        }
-    }
-    hm_buf_append(reply, &t, 1);
-    uint8_t cnt[2] = { (uint8_t)(n >> 8), (uint8_t)n };
-    hm_buf_append(reply, cnt, 2);
-    for (const struct hm_key *k = hsm->keys; k != NULL && n > 0; k = k->next) {
-        if (k->spki_len <= HM_PS_MAX_SPKI && strlen(k->label) <= HM_PS_MAX_LABEL &&
-            k->ckid_len <= HM_PS_MAX_CKID && strlen(k->uri) <= HM_PS_MAX_URI) {
-            hm_ps_put_key(reply, (uint8_t)k->alg, k->spki, k->spki_len, k->label, k->ckid,
-                          k->ckid_len, k->uri);
-            n--;
-        }
+    hm_buf_append(reply, hdr, sizeof(hdr));
+    for (size_t i = 0; i < s->n; i++) {
+        const struct served_key *sk = &s->keys[i];
+        const struct hm_key *k = sk->key;
+        hm_ps_put_key(reply, (uint8_t)k->alg, k->spki, k->spki_len, k->label, k->ckid, k->ckid_len,
+                      k->uri, sk->has_ev ? &sk->ev : NULL);
     }
 }
 
 bool
-hm_ps_serve_one(struct hm_hsm *hsm, const uint8_t *req, size_t len, struct hm_buf *reply)
+hm_ps_serve_one(const struct hm_ps_served *s, const uint8_t *req, size_t len, struct hm_buf *reply)
 {
     struct hm_ps_msg m;
     const char *reason = NULL;
@@ -104,10 +196,10 @@ hm_ps_serve_one(struct hm_hsm *hsm, const uint8_t *req, size_t len, struct hm_bu
         return false;
     }
     if (m.type == HM_PS_LIST) {
-        reply_keys(hsm, reply);
+        reply_keys(s, reply);
         return true;
     }
-    if ((key = key_by_id(hsm, m.key_id)) == NULL) {
+    if ((key = key_by_id(s, m.key_id)) == NULL) {
         hm_ps_put_err(reply, HM_E_NOTFOUND);
         return true;
     }
@@ -154,7 +246,7 @@ chan_main(void *arg)
             break; /* the daemon closed this channel */
         }
         hm_buf_init(&reply, HM_PS_MAX_FRAME);
-        if (!hm_ps_serve_one(c->hsm, req, len, &reply)) {
+        if (!hm_ps_serve_one(c->served, req, len, &reply)) {
             die_now(3);
         }
         free(req);
@@ -179,10 +271,11 @@ open_gate(int v)
 }
 
 static hm_err
-start_channels(struct hm_hsm *hsm, const struct hm_ps_helper_opts *o, struct chan_ctx *cs)
+start_channels(const struct hm_ps_served *served, const struct hm_ps_helper_opts *o,
+               struct chan_ctx *cs)
 {
     for (unsigned i = 0; i < o->n_fds; i++) {
-        cs[i].hsm = hsm;
+        cs[i].served = served;
         cs[i].fd = o->fds[i];
         if (pthread_create(&cs[i].th, NULL, chan_main, &cs[i]) != 0) {
             return HM_E_INTERNAL;
@@ -207,6 +300,7 @@ hm_ps_helper_run(const struct hm_ps_helper_opts *o)
     struct hm_hsm_opts ho = { .sessions = o->n_fds, .retry_budget_ms = 1000 };
     struct hm_hsm *hsm = NULL;
     struct hm_key **keys = NULL;
+    struct hm_ps_served *served = NULL;
     struct chan_ctx *cs = NULL;
     size_t n = 0;
     int code = 1;
@@ -223,11 +317,15 @@ hm_ps_helper_run(const struct hm_ps_helper_opts *o)
         goto out;
     }
     free(keys); /* the keys stay registered in hsm->keys */
+    /* the key evidence is read here, once: the token is open and no filter is on yet */
+    if ((err = hm_ps_served_new(hsm, &served)) != HM_OK) {
+        goto out;
+    }
     if ((err = hm_privsep_drop(o->user)) != HM_OK) {
         hm_error("hsm-helper: cannot drop privileges: %s", hm_strerror(err));
         goto out;
     }
-    if ((err = start_channels(hsm, o, cs)) != HM_OK) {
+    if ((err = start_channels(served, o, cs)) != HM_OK) {
         goto out;
     }
     if (o->seccomp != 0 && o->sandbox != NULL && (err = o->sandbox(o->seccomp)) != HM_OK) {
@@ -253,6 +351,7 @@ out:
         }
     }
     free(cs);
+    hm_ps_served_free(served);
     /* No hm_hsm_close: C_Finalize may need calls the filter forbids; exit ends it all. */
     (void)hsm;
     return code;

@@ -7,8 +7,17 @@
 
 #include <hm/privsep.h>
 
-/* One key of a KEYS reply. */
-void hm_ps_put_key(struct hm_buf *b, uint8_t alg, const uint8_t *spki, size_t spki_len,
-                   const char *label, const uint8_t *ckid, size_t ckid_len, const char *uri);
+struct hm_key;
+struct hm_keyatt;
+
+/* The remote backend's answers to hm/keyevidence.h (privsep_keyatt.c), from the evidence the
+ * helper sent with its key list.  ps_is: hsm is the remote backend. */
+bool ps_is(const struct hm_hsm *hsm);
+/* "pkcs11" for a key the helper sent PKCS#11 evidence for, else "privsep". */
+const char *ps_key_backend(const struct hm_key *key);
+/* The self-asserted statement's content for key, bound to nonce; HM_E_NOTFOUND when the
+ * helper sent no evidence for it. */
+HM_MUST_CHECK hm_err ps_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len,
+                                   struct hm_keyatt **out);
 
 #endif /* HM_PRIVSEP_INT_H */

@@ -99,6 +99,105 @@ parse_sign(struct rd *r, struct hm_ps_msg *m, const char **reason)
     return HM_OK;
 }
 
+static bool
+rd_u64(struct rd *r, uint64_t *out)
+{
+    const uint8_t *b = NULL;
+
+    if (!rd_bytes(r, 8, &b)) {
+        return false;
+    }
+    *out = 0;
+    for (size_t i = 0; i < 8; i++) {
+        *out = (*out << 8) | b[i];
+    }
+    return true;
+}
+
+/* A u16-prefixed token or module text into dst[HM_KEYATT_TEXT_MAX + 1]: printable ASCII
+ * only, as hm_key_attest makes it (the predicate carries these bytes). */
+static hm_err
+rd_text(struct rd *r, char *dst, const char **reason)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    hm_err err;
+
+    if ((err = rd_field(r, HM_KEYATT_TEXT_MAX, &p, &n, reason)) != HM_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] > 0x7e) {
+            *reason = "bad evidence text";
+            return HM_E_INVALID;
+        }
+    }
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+    return HM_OK;
+}
+
+#define EV_FLAGS_ALL 0x3fu
+
+/* The PKCS#11 evidence of one key (hm/privsep.h): every flag bit and byte accounted for. */
+static hm_err
+parse_p11_ev(struct rd *r, struct hm_keyatt_pkcs11 *e, const char **reason)
+{
+    const uint8_t *f = NULL, *v = NULL;
+    char *texts[6] = { e->token_label, e->manufacturer,        e->model,
+                       e->serial,      e->library_description, e->library_manufacturer };
+    hm_err err;
+
+    if (!rd_bytes(r, 1, &f) || !rd_u64(r, &e->key_gen_mechanism) || !rd_bytes(r, 8, &v)) {
+        *reason = "truncated message";
+        return HM_E_INVALID;
+    }
+    if ((f[0] & ~EV_FLAGS_ALL) != 0 || ((f[0] & 0x20u) == 0 && e->key_gen_mechanism != 0)) {
+        *reason = "bad evidence flags";
+        return HM_E_INVALID;
+    }
+    e->sensitive = (f[0] & 0x01u) != 0;
+    e->always_sensitive = (f[0] & 0x02u) != 0;
+    e->extractable = (f[0] & 0x04u) != 0;
+    e->never_extractable = (f[0] & 0x08u) != 0;
+    e->local = (f[0] & 0x10u) != 0;
+    e->has_key_gen_mechanism = (f[0] & 0x20u) != 0;
+    e->firmware_major = v[0];
+    e->firmware_minor = v[1];
+    e->hardware_major = v[2];
+    e->hardware_minor = v[3];
+    e->library_major = v[4];
+    e->library_minor = v[5];
+    e->cryptoki_major = v[6];
+    e->cryptoki_minor = v[7];
+    for (size_t i = 0; i < 6; i++) {
+        if ((err = rd_text(r, texts[i], reason)) != HM_OK) {
+            return err;
+        }
+    }
+    return HM_OK;
+}
+
+static hm_err
+parse_ev(struct rd *r, struct hm_ps_key *k, const char **reason)
+{
+    const uint8_t *t = NULL;
+
+    if (!rd_bytes(r, 1, &t)) {
+        *reason = "truncated message";
+        return HM_E_INVALID;
+    }
+    k->ev = t[0];
+    if (k->ev == HM_PS_EV_NONE) {
+        return HM_OK;
+    }
+    if (k->ev != HM_PS_EV_PKCS11) {
+        *reason = "bad evidence type";
+        return HM_E_INVALID;
+    }
+    return parse_p11_ev(r, &k->p11, reason);
+}
+
 static hm_err
 parse_key(struct rd *r, struct hm_ps_key *k, const char **reason)
 {
@@ -124,7 +223,7 @@ parse_key(struct rd *r, struct hm_ps_key *k, const char **reason)
         *reason = "empty SPKI";
         return HM_E_INVALID;
     }
-    return HM_OK;
+    return parse_ev(r, k, reason);
 }
 
 static hm_err
@@ -368,11 +467,47 @@ hm_ps_put_err(struct hm_buf *b, hm_err err)
     put_u32(b, (uint32_t)err);
 }
 
+static void
+put_text(struct hm_buf *b, const char *t)
+{
+    size_t n = strnlen(t, HM_KEYATT_TEXT_MAX);
+
+    put_u16(b, n);
+    hm_buf_append(b, t, n);
+}
+
+static void
+put_p11_ev(struct hm_buf *b, const struct hm_keyatt_pkcs11 *e)
+{
+    uint8_t f = (uint8_t)((e->sensitive ? 0x01u : 0) | (e->always_sensitive ? 0x02u : 0) |
+                          (e->extractable ? 0x04u : 0) | (e->never_extractable ? 0x08u : 0) |
+                          (e->local ? 0x10u : 0) | (e->has_key_gen_mechanism ? 0x20u : 0));
+    uint64_t mech = e->has_key_gen_mechanism ? e->key_gen_mechanism : 0;
+    uint8_t m[8],
+        v[8] = { e->firmware_major, e->firmware_minor, e->hardware_major, e->hardware_minor,
+                 e->library_major,  e->library_minor,  e->cryptoki_major, e->cryptoki_minor };
+
+    for (size_t i = 0; i < 8; i++) {
+        m[i] = (uint8_t)(mech >> (56 - 8 * i));
+    }
+    hm_buf_append(b, &f, 1);
+    hm_buf_append(b, m, 8);
+    hm_buf_append(b, v, 8);
+    put_text(b, e->token_label);
+    put_text(b, e->manufacturer);
+    put_text(b, e->model);
+    put_text(b, e->serial);
+    put_text(b, e->library_description);
+    put_text(b, e->library_manufacturer);
+}
+
 void
 hm_ps_put_key(struct hm_buf *b, uint8_t alg, const uint8_t *spki, size_t spki_len,
-              const char *label, const uint8_t *ckid, size_t ckid_len, const char *uri)
+              const char *label, const uint8_t *ckid, size_t ckid_len, const char *uri,
+              const struct hm_keyatt_pkcs11 *ev)
 {
     size_t ll = strlen(label), ul = strlen(uri);
+    uint8_t t = ev != NULL ? HM_PS_EV_PKCS11 : HM_PS_EV_NONE;
 
     hm_buf_append(b, &alg, 1);
     put_u16(b, spki_len);
@@ -383,4 +518,8 @@ hm_ps_put_key(struct hm_buf *b, uint8_t alg, const uint8_t *spki, size_t spki_le
     hm_buf_append(b, ckid, ckid_len);
     put_u16(b, ul);
     hm_buf_append(b, uri, ul);
+    hm_buf_append(b, &t, 1);
+    if (ev != NULL) {
+        put_p11_ev(b, ev);
+    }
 }

@@ -160,6 +160,8 @@ copy_keys(struct ps_hsm *ps, const struct hm_ps_msg *m)
         if (w->ckid_len > 0) {
             memcpy(k->ckid, w->ckid, w->ckid_len);
         }
+        k->has_ev = w->ev == HM_PS_EV_PKCS11;
+        k->ev = w->p11; /* parsed strictly: bounded, printable texts */
     }
     ps->keys = keys;
     ps->n_keys = m->n_keys;

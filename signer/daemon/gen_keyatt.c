@@ -9,6 +9,10 @@
  * attributes as "pkcs11-self-asserted", which verifiers refuse unless told to accept it.
  * The nonce is 32 random bytes per generation: offline verifiers check that the TPM
  * certified the statement's own nonce (docs/key-attestation.md, "Nonce policy").
+ * With privsep on (the default) hm_key_attest answers a PKCS#11 key from the evidence
+ * hallmark-hsm-helper read at its start and sent with its key list (docs/privsep.md,
+ * "Key evidence"): this process never reads attributes itself, and the statement is
+ * signed through the helper's ordinary SIGN.
  */
 #include <hm/attest.h>
 #include <hm/keyattest.h>

@@ -1,11 +1,12 @@
 /*
  * fuzz_privsep.c: the helper protocol's parser (hm/privsep.h), both directions: the
  * helper parses what the network process sends (first byte even), the network process
- * parses what the helper answers (first byte odd).
+ * parses what the helper answers (first byte odd), key evidence in KEYS included.
  */
 #include <hm/privsep.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +28,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if (m.keys[i].uri_len > 0) {
                 x ^= m.keys[i].uri[m.keys[i].uri_len - 1];
+            }
+            if (m.keys[i].ev == HM_PS_EV_PKCS11) {
+                /* the texts are NUL-terminated within their arrays */
+                x ^= (uint8_t)strlen(m.keys[i].p11.token_label);
+                x ^= (uint8_t)strlen(m.keys[i].p11.library_manufacturer);
             }
             (void)x;
         }

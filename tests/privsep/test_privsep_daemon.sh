@@ -7,7 +7,10 @@
 #     process runs as nobody), have no_new_privs, and only the helper runs under seccomp;
 #   - a helper killed with SIGKILL: 503 + Retry-After, then 200 again within seconds, no
 #     daemon restart;
-#   - a helper that makes a forbidden system call is killed by its filter (test hook).
+#   - a helper that makes a forbidden system call is killed by its filter (test hook);
+#   - GET /v1/keys carries each key's self-asserted PKCS#11 attestation (attributes and token
+#     info the helper read at start, signed by the key): `hallmark verify` accepts it with
+#     --allow-self-asserted, refuses it without, and refuses a tampered evidence field.
 set -euo pipefail
 . "$HM_SRC/tests/daemon/lib.sh"
 setup_all
@@ -62,6 +65,64 @@ helper_pid() { ps -o pid=,comm= --ppid "$HMD_PID" | awk '$2 ~ /^hallmark-hsm/ {p
 privsep_config true
 start_daemon "$W/ps.json"
 expect "sign through the helper" 200 "$(sign ci-acme acme-thermostat stable 1.0.0)"
+cp "$W/body" "$W/reply.json"
+"$CHECKREPLY" "$W/reply.json" "$W/fw-p256.pub.pem" firmware.bin "$ART_SHA256" "$ART_SHA512" \
+    acme-thermostat "$W/p11.bundle.json" >"$W/check.out" 2>&1 || bad "checkreply: $(cat "$W/check.out")"
+
+# ---- GET /v1/keys: the key evidence the helper read at start, signed by the key ------------
+expect "GET /v1/keys through the helper" 200 "$(req ci-acme GET /v1/keys)"
+cp "$W/body" "$W/keys.json"
+grep -q '"backend":"pkcs11","attestationType":"pkcs11-self-asserted","selfAsserted":true' \
+    "$W/keys.json" && ok "the key comes with its self-asserted PKCS#11 attestation" ||
+    bad "keys: $(head -c 600 "$W/keys.json")"
+grep -q '"attestation":null' "$W/keys.json" && bad "a key without attestation" || ok "no null attestation"
+# the predicate holds the token's own answers (SoftHSM2 through the shim: the same module)
+# pkcs11_pred KEYS_JSON: each key's pkcs11 predicate, one JSON line per key
+pkcs11_pred() {
+    python3 - "$1" <<'PY'
+import base64, json, sys
+for k in json.load(open(sys.argv[1]))["keys"]:
+    p = json.loads(base64.b64decode(k["attestation"]["dsseEnvelope"]["payload"]))["predicate"]
+    assert p["evidenceType"] == "pkcs11-self-asserted", p
+    print(json.dumps(p["pkcs11"], sort_keys=True))
+PY
+}
+pkcs11_pred "$W/keys.json" >"$W/pred.out" 2>&1 || bad "predicate: $(cat "$W/pred.out")"
+grep -q '"manufacturer": "SoftHSM' "$W/pred.out" && grep -q '"label": "hallmark"' "$W/pred.out" &&
+    ok "the token info is the token's: $(head -c 200 "$W/pred.out")" || bad "predicate: $(cat "$W/pred.out")"
+KA=("$HALLMARK" verify --key "$W/fw-p256.pub.pem" --bundle "$W/p11.bundle.json")
+# kacheck WANT_EXIT PATTERN WHAT -- ARGS
+kacheck() {
+    local want=$1 pat=$2 what=$3 rc=0 out
+    shift 4
+    out=$("${KA[@]}" "$@" "$W/firmware.bin" 2>&1) || rc=$?
+    if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$out"; then ok "$what"; else bad "$what: exit $rc: $out"; fi
+}
+kacheck 0 "^key attestation: self-asserted: token 'hallmark' .*non-extractable key made on it" \
+    "hallmark verify accepts the attestation as self-asserted (CKA_SENSITIVE etc. true)" -- \
+    --require-key-attestation --key-attestation "$W/keys.json" --allow-self-asserted
+kacheck 1 "key-attestation: self-asserted" "and refuses it where hardware evidence is required" -- \
+    --require-key-attestation --key-attestation "$W/keys.json"
+# tampered evidence: each field changed after the key signed it
+for edit in manufacturer:Genuine-HSM-Inc serial:0000000000000001 extractable:false sensitive:true; do
+    python3 - "$W/keys.json" "$W/keys-tampered.json" "$edit" <<'PY'
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+field, value = sys.argv[3].split(":", 1)
+env = r["keys"][0]["attestation"]["dsseEnvelope"]
+p = json.loads(base64.b64decode(env["payload"]))
+attrs = p["predicate"]["pkcs11"]
+holder = attrs if field in attrs else next(v for v in attrs.values() if isinstance(v, dict) and field in v)
+old = holder[field]
+holder[field] = (value == "true") if isinstance(old, bool) else value
+if holder[field] == old:  # a boolean already at that value: flip it instead
+    holder[field] = not old
+env["payload"] = base64.b64encode(json.dumps(p, separators=(",", ":")).encode()).decode()
+json.dump(r, open(sys.argv[2], "w"))
+PY
+    kacheck 1 "key-attestation: bad-signature" "a tampered ${edit%%:*} in the evidence is refused (bad-signature)" -- \
+        --require-key-attestation --key-attestation "$W/keys-tampered.json" --allow-self-asserted
+done
 HP=$(helper_pid)
 [ -n "$HP" ] && ok "hallmark-hsm-helper runs as a child (pid $HP)" || bad "no helper process"
 expect "the helper is hallmark-hsm-helper" hallmark-hsm-he "$(cut -c1-15 "/proc/$HP/comm")"
@@ -126,5 +187,10 @@ expect "sign without the helper" 200 "$(sign ci-acme acme-thermostat stable 1.0.
     ok "with privsep off the module is in hallmarkd (the check above can fail)" ||
     bad "privsep off but no module mapped"
 expect "with privsep off there is no helper" "" "$(helper_pid)"
+expect "GET /v1/keys without the helper" 200 "$(req ci-acme GET /v1/keys)"
+pkcs11_pred "$W/body" >"$W/pred-inproc.out" 2>&1 || bad "predicate: $(cat "$W/pred-inproc.out")"
+cmp -s "$W/pred.out" "$W/pred-inproc.out" &&
+    ok "the evidence served through the helper is what the token tells hallmarkd in-process" ||
+    bad "evidence differs: $(diff "$W/pred.out" "$W/pred-inproc.out")"
 stop_daemon || true
 finish

@@ -4,6 +4,8 @@
  * key id gets HM_E_NOTFOUND, a malformed request ends the helper, a killed helper gives
  * HM_E_UNAVAILABLE and comes back by itself, a forbidden system call kills it (seccomp).
  */
+#include <hm/keyattest.h>
+#include <hm/keyevidence.h>
 #include <hm/privsep.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -62,11 +64,32 @@ key_id(const struct hm_key *k, uint8_t id[HM_PS_KEYID_LEN])
     SHA256(spki, n, id);
 }
 
+/* Field by field (the structs' padding and the bytes after each NUL are not compared). */
+static bool
+p11_same(const struct hm_keyatt_pkcs11 *a, const struct hm_keyatt_pkcs11 *b)
+{
+    return a->sensitive == b->sensitive && a->always_sensitive == b->always_sensitive &&
+           a->extractable == b->extractable && a->never_extractable == b->never_extractable &&
+           a->local == b->local && a->has_key_gen_mechanism == b->has_key_gen_mechanism &&
+           a->key_gen_mechanism == b->key_gen_mechanism &&
+           strcmp(a->token_label, b->token_label) == 0 &&
+           strcmp(a->manufacturer, b->manufacturer) == 0 && strcmp(a->model, b->model) == 0 &&
+           strcmp(a->serial, b->serial) == 0 && a->firmware_major == b->firmware_major &&
+           a->firmware_minor == b->firmware_minor && a->hardware_major == b->hardware_major &&
+           a->hardware_minor == b->hardware_minor &&
+           strcmp(a->library_description, b->library_description) == 0 &&
+           strcmp(a->library_manufacturer, b->library_manufacturer) == 0 &&
+           a->library_major == b->library_major && a->library_minor == b->library_minor &&
+           a->cryptoki_major == b->cryptoki_major && a->cryptoki_minor == b->cryptoki_minor;
+}
+
 static void
 test_serve_one(void **state)
 {
     struct hm_hsm *hsm = NULL;
+    struct hm_ps_served *srv = NULL;
     struct hm_key *k = NULL;
+    struct hm_keyatt *ka = NULL;
     struct hm_buf req, rep;
     struct hm_ps_msg m;
     const char *reason = NULL;
@@ -75,12 +98,22 @@ test_serve_one(void **state)
     (void)state;
     assert_int_equal(hm_hsm_open(fx.uri, NULL, &hsm), HM_OK);
     assert_int_equal(hm_hsm_find_key(hsm, "pkcs11:object=p256", &k), HM_OK);
-    /* LIST: both keys */
+    assert_int_equal(hm_ps_served_new(hsm, &srv), HM_OK);
+    /* LIST: the key with the evidence the token gives hm_key_attest in-process */
     hm_buf_init(&rep, 0);
-    assert_true(hm_ps_serve_one(hsm, &list, 1, &rep));
+    assert_true(hm_ps_serve_one(srv, &list, 1, &rep));
     assert_int_equal(hm_ps_parse(rep.data, rep.len, false, &m, &reason), HM_OK);
     assert_int_equal(m.type, HM_PS_KEYS);
     assert_int_equal(m.n_keys, 1); /* only the key found so far is registered */
+    assert_int_equal(m.keys[0].ev, HM_PS_EV_PKCS11);
+    assert_int_equal(hm_key_attest(k, (const uint8_t *)"n", 1, &ka), HM_OK);
+    assert_true(m.keys[0].p11.sensitive && m.keys[0].p11.never_extractable &&
+                m.keys[0].p11.always_sensitive && m.keys[0].p11.local &&
+                !m.keys[0].p11.extractable);
+    assert_true(p11_same(&m.keys[0].p11, &ka->pkcs11));
+    assert_string_equal(m.keys[0].p11.token_label, "privsep");
+    assert_non_null(strstr(m.keys[0].p11.manufacturer, "SoftHSM"));
+    hm_verify_keyatt_free(ka);
     hm_ps_msg_clear(&m);
     hm_buf_free(&rep);
     /* SIGN with the right key id: a raw r||s that verifies */
@@ -89,7 +122,7 @@ test_serve_one(void **state)
     hm_buf_init(&req, 0);
     hm_ps_put_sign(&req, id, dg, sizeof(dg));
     hm_buf_init(&rep, 0);
-    assert_true(hm_ps_serve_one(hsm, req.data, req.len, &rep));
+    assert_true(hm_ps_serve_one(srv, req.data, req.len, &rep));
     assert_int_equal(hm_ps_parse(rep.data, rep.len, false, &m, &reason), HM_OK);
     assert_int_equal(m.type, HM_PS_SIG);
     assert_int_equal(m.data_len, 64);
@@ -100,7 +133,7 @@ test_serve_one(void **state)
     hm_buf_init(&req, 0);
     hm_ps_put_sign(&req, id, dg, 31);
     hm_buf_init(&rep, 0);
-    assert_true(hm_ps_serve_one(hsm, req.data, req.len, &rep));
+    assert_true(hm_ps_serve_one(srv, req.data, req.len, &rep));
     assert_int_equal(hm_ps_parse(rep.data, rep.len, false, &m, &reason), HM_OK);
     assert_int_equal(m.type, HM_PS_ERR);
     assert_int_equal(m.err, HM_E_INVALID);
@@ -111,7 +144,7 @@ test_serve_one(void **state)
     hm_buf_init(&req, 0);
     hm_ps_put_sign(&req, id, dg, sizeof(dg));
     hm_buf_init(&rep, 0);
-    assert_true(hm_ps_serve_one(hsm, req.data, req.len, &rep));
+    assert_true(hm_ps_serve_one(srv, req.data, req.len, &rep));
     assert_int_equal(hm_ps_parse(rep.data, rep.len, false, &m, &reason), HM_OK);
     assert_int_equal(m.type, HM_PS_ERR);
     assert_int_equal(m.err, HM_E_NOTFOUND);
@@ -120,9 +153,10 @@ test_serve_one(void **state)
     hm_buf_free(&req);
     /* a malformed request: refused, no reply at all (the helper exits) */
     hm_buf_init(&rep, 0);
-    assert_false(hm_ps_serve_one(hsm, junk, sizeof(junk), &rep));
+    assert_false(hm_ps_serve_one(srv, junk, sizeof(junk), &rep));
     assert_int_equal(rep.len, 0);
     hm_buf_free(&rep);
+    hm_ps_served_free(srv);
     hm_hsm_close(hsm);
 }
 
@@ -189,6 +223,53 @@ test_remote_sign_and_restart(void **state)
     assert_true(st.ready);
     assert_int_equal(st.reopens, 1);
     assert_int_equal(st.sessions, 2);
+    hm_hsm_close(hsm);
+}
+
+/* The key's evidence through the remote backend: what the token reports in-process,
+ * marked self-asserted, bound to the caller's nonce; the statement checks out. */
+static void
+test_remote_attest(void **state)
+{
+    struct hm_hsm *local = NULL, *hsm = NULL;
+    struct hm_key *lk = NULL, *k = NULL;
+    struct hm_keyatt *want = NULL, *ka = NULL;
+    struct hm_keyatt_opts o = { .nonce = (const uint8_t *)"nonce-123", .nonce_len = 9 };
+    struct hm_keyatt_result r;
+    uint8_t *stmt = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(hm_hsm_open(fx.uri, NULL, &local), HM_OK);
+    assert_int_equal(hm_hsm_find_key(local, "pkcs11:object=p256", &lk), HM_OK);
+    assert_int_equal(hm_key_attest(lk, o.nonce, o.nonce_len, &want), HM_OK);
+    hm_hsm_close(local);
+    assert_non_null(hsm = start(1, false));
+    assert_int_equal(hm_hsm_find_key(hsm, "pkcs11:object=p256", &k), HM_OK);
+    assert_string_equal(hm_key_backend(k), "pkcs11");
+    assert_int_equal(hm_key_attest(k, o.nonce, o.nonce_len, &ka), HM_OK);
+    assert_int_equal(ka->evidence, HM_KEYATT_PKCS11_SELF_ASSERTED);
+    assert_true(p11_same(&ka->pkcs11, &want->pkcs11));
+    assert_int_equal(ka->nonce_len, 9);
+    assert_memory_equal(ka->nonce, "nonce-123", 9);
+    hm_key_spki(k, &o.spki, &o.spki_len);
+    assert_int_equal(ka->spki.len, o.spki_len);
+    assert_memory_equal(ka->spki.data, o.spki, o.spki_len);
+    assert_int_equal(hm_keyatt_statement(ka, &stmt, &len, NULL, 0), HM_OK);
+    o.allow_self_asserted = true;
+    assert_int_equal(hm_verify_keyatt_statement(stmt, len, &o, &r), HM_OK);
+    assert_int_equal(r.status, HM_KA_OK);
+    /* a verifier that wants hardware evidence refuses it */
+    o.allow_self_asserted = false;
+    assert_int_equal(hm_verify_keyatt_statement(stmt, len, &o, &r), HM_OK);
+    assert_int_equal(r.status, HM_KA_SELF_ASSERTED);
+    free(stmt);
+    hm_verify_keyatt_free(ka);
+    /* the attacker's case: a nonce out of bounds, nothing handed out */
+    ka = (struct hm_keyatt *)(uintptr_t)1;
+    assert_int_equal(hm_key_attest(k, o.nonce, 0, &ka), HM_E_INVALID);
+    assert_null(ka);
+    hm_verify_keyatt_free(want);
     hm_hsm_close(hsm);
 }
 
@@ -269,6 +350,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serve_one),
         cmocka_unit_test(test_remote_sign_and_restart),
+        cmocka_unit_test(test_remote_attest),
         cmocka_unit_test(test_seccomp_kills_forbidden_call),
         cmocka_unit_test(test_helper_exits_on_malformed),
     };

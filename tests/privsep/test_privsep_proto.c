@@ -1,7 +1,7 @@
 /*
  * test_privsep_proto.c: the helper protocol's parser and framing (hm/privsep.h): every
  * malformed message is refused with its exact error and reason, and nothing is handed
- * out on failure.
+ * out on failure; the key evidence in KEYS (flags, bounded printable texts) likewise.
  */
 #include <hm/privsep.h>
 #include <setjmp.h>
@@ -45,8 +45,8 @@ static const uint8_t b_keys_many[] = { 0x81, 0x01, 0x01 };
 static const uint8_t b_keys_badalg[] = { 0x81, 0, 1, 9, 0, 1, 0x30, 0, 0, 0, 0, 0, 0 };
 static const uint8_t b_keys_nospki[] = { 0x81, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
 static const uint8_t b_keys_label[] = { 0x81, 0, 1, 1, 0, 1, 0x30, 0x01, 0x2d };
-static const uint8_t b_keys_cut[] = { 0x81, 0, 2, 1, 0, 1, 0x30, 0, 0, 0, 0, 0, 0 };
-static const uint8_t b_keys_ok[] = { 0x81, 0, 1, 1, 0, 1, 0x30, 0, 1, 'k', 0, 1, 7, 0, 0 };
+static const uint8_t b_keys_cut[] = { 0x81, 0, 2, 1, 0, 1, 0x30, 0, 0, 0, 0, 0, 0, 0 };
+static const uint8_t b_keys_ok[] = { 0x81, 0, 1, 1, 0, 1, 0x30, 0, 1, 'k', 0, 1, 7, 0, 0, 0 };
 static const uint8_t b_list_as_reply[] = { 0x01 };
 
 static void
@@ -141,6 +141,151 @@ test_parse_fields(void **state)
     assert_int_equal(m.err, HM_E_NOTFOUND);
 }
 
+/* ---- key evidence in KEYS (hm/privsep.h) ---- */
+
+static const struct hm_keyatt_pkcs11 ev_model = {
+    .sensitive = true,
+    .always_sensitive = true,
+    .never_extractable = true,
+    .local = true,
+    .has_key_gen_mechanism = true,
+    .key_gen_mechanism = 0x1040, /* CKM_EC_KEY_PAIR_GEN */
+    .token_label = "tok",
+    .manufacturer = "SoftHSM project",
+    .model = "SoftHSM v2",
+    .serial = "0123456789abcdef",
+    .firmware_major = 2,
+    .firmware_minor = 6,
+    .hardware_major = 2,
+    .hardware_minor = 7,
+    .library_description = "Implementation of PKCS11",
+    .library_manufacturer = "SoftHSM",
+    .library_major = 2,
+    .library_minor = 6,
+    .cryptoki_major = 2,
+    .cryptoki_minor = 40,
+};
+
+/* One key with ev_model: 0x81 0 1, alg, spki "0", label "k", ckid 07, uri "" (offsets:
+ * ev byte 15, flags 16, mechanism 17..24, versions 25..32, token label's length 33). */
+static void
+build_ev_keys(struct hm_buf *b)
+{
+    static const uint8_t hdr[] = { 0x81, 0, 1 }, spki[] = { 0x30 }, ckid[] = { 7 };
+
+    hm_buf_init(b, 0);
+    hm_buf_append(b, hdr, sizeof(hdr));
+    hm_ps_put_key(b, HM_KEY_EC_P256, spki, 1, "k", ckid, 1, "", &ev_model);
+}
+
+enum ev_edit { EV_SET, EV_CUT, EV_ADD };
+struct evcase {
+    const char *name;
+    enum ev_edit edit;
+    size_t off;
+    uint8_t val;
+    hm_err want;
+    const char *reason;
+};
+
+static const struct evcase ev_cases[] = {
+    { "evidence", EV_SET, 15, HM_PS_EV_PKCS11, HM_OK, "ok" },
+    { "evidence type 2", EV_SET, 15, 2, HM_E_INVALID, "bad evidence type" },
+    { "evidence type 0 with evidence after it", EV_SET, 15, 0, HM_E_INVALID, "trailing bytes" },
+    { "a reserved flag bit", EV_SET, 16, 0x7b, HM_E_INVALID, "bad evidence flags" },
+    { "a mechanism without its flag", EV_SET, 16, 0x1b, HM_E_INVALID, "bad evidence flags" },
+    { "a newline in the token label", EV_SET, 35, '\n', HM_E_INVALID, "bad evidence text" },
+    { "a non-ASCII byte in the token label", EV_SET, 36, 0xc3, HM_E_INVALID, "bad evidence text" },
+    { "a NUL in the token label", EV_SET, 37, 0, HM_E_INVALID, "bad evidence text" },
+    { "a token label of 33 bytes", EV_SET, 34, 33, HM_E_LIMIT, "field too long" },
+    { "a token label of 65535 bytes", EV_SET, 33, 0xff, HM_E_LIMIT, "field too long" },
+    { "cut in the flags", EV_CUT, 16, 0, HM_E_INVALID, "truncated message" },
+    { "cut in the versions", EV_CUT, 30, 0, HM_E_INVALID, "truncated message" },
+    { "cut in the last text", EV_CUT, 1, 0, HM_E_INVALID, "truncated message" },
+    { "evidence + trailing byte", EV_ADD, 0, 0, HM_E_INVALID, "trailing bytes" },
+};
+
+static void
+test_parse_evidence_table(void **state)
+{
+    struct hm_buf b;
+
+    (void)state;
+    build_ev_keys(&b);
+    assert_int_equal(hm_buf_status(&b), HM_OK);
+    for (size_t i = 0; i < sizeof(ev_cases) / sizeof(ev_cases[0]); i++) {
+        const struct evcase *c = &ev_cases[i];
+        uint8_t body[512];
+        size_t len = b.len;
+        struct hm_ps_msg m;
+        const char *reason = NULL;
+        hm_err err;
+
+        assert_true(b.len < sizeof(body));
+        memcpy(body, b.data, b.len);
+        if (c->edit == EV_SET) {
+            body[c->off] = c->val;
+        } else if (c->edit == EV_CUT) {
+            len = c->off == 1 ? b.len - 1 : c->off; /* 1: one byte short of the end */
+        } else {
+            body[len++] = 0;
+        }
+        print_message("case %s\n", c->name);
+        err = hm_ps_parse(body, len, false, &m, &reason);
+        assert_int_equal(err, c->want);
+        assert_string_equal(reason, c->reason);
+        if (err != HM_OK) {
+            assert_null(m.keys);
+            assert_int_equal(m.n_keys, 0);
+        }
+        hm_ps_msg_clear(&m);
+    }
+    hm_buf_free(&b);
+}
+
+static void
+test_evidence_round_trip(void **state)
+{
+    struct hm_buf b;
+    struct hm_ps_msg m;
+    const char *reason = NULL;
+    const struct hm_keyatt_pkcs11 *e = NULL;
+    static const uint8_t hdr[] = { 0x81, 0, 1 }, spki[] = { 0x30 };
+
+    (void)state;
+    build_ev_keys(&b);
+    assert_int_equal(hm_ps_parse(b.data, b.len, false, &m, &reason), HM_OK);
+    assert_int_equal(m.n_keys, 1);
+    assert_int_equal(m.keys[0].ev, HM_PS_EV_PKCS11);
+    e = &m.keys[0].p11;
+    assert_true(e->sensitive && e->always_sensitive && e->never_extractable && e->local);
+    assert_false(e->extractable);
+    assert_true(e->has_key_gen_mechanism);
+    assert_int_equal(e->key_gen_mechanism, 0x1040);
+    assert_string_equal(e->token_label, "tok");
+    assert_string_equal(e->manufacturer, "SoftHSM project");
+    assert_string_equal(e->model, "SoftHSM v2");
+    assert_string_equal(e->serial, "0123456789abcdef");
+    assert_string_equal(e->library_description, "Implementation of PKCS11");
+    assert_string_equal(e->library_manufacturer, "SoftHSM");
+    assert_int_equal(e->firmware_major, 2);
+    assert_int_equal(e->firmware_minor, 6);
+    assert_int_equal(e->hardware_minor, 7);
+    assert_int_equal(e->cryptoki_minor, 40);
+    hm_ps_msg_clear(&m);
+    hm_buf_free(&b);
+    /* without evidence: ev 0, nothing claimed */
+    hm_buf_init(&b, 0);
+    hm_buf_append(&b, hdr, sizeof(hdr));
+    hm_ps_put_key(&b, HM_KEY_ED25519, spki, 1, "", NULL, 0, "u", NULL);
+    assert_int_equal(hm_ps_parse(b.data, b.len, false, &m, &reason), HM_OK);
+    assert_int_equal(m.keys[0].ev, HM_PS_EV_NONE);
+    assert_false(m.keys[0].p11.sensitive);
+    assert_string_equal(m.keys[0].p11.manufacturer, "");
+    hm_ps_msg_clear(&m);
+    hm_buf_free(&b);
+}
+
 static void
 test_encoders_round_trip(void **state)
 {
@@ -221,10 +366,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),
-        cmocka_unit_test(test_parse_fields),
-        cmocka_unit_test(test_encoders_round_trip),
-        cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_parse_table),          cmocka_unit_test(test_parse_fields),
+        cmocka_unit_test(test_parse_evidence_table), cmocka_unit_test(test_evidence_round_trip),
+        cmocka_unit_test(test_encoders_round_trip),  cmocka_unit_test(test_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,16 @@
  *   SIGN    (0x02)  key_id[32] (SHA-256 of the SPKI DER) || u32 n || input[n]
  *                   (1 <= n <= HM_PS_MAX_INPUT; the digest, or the message for Ed25519)
  *   KEYS    (0x81)  u16 count || count * (u8 alg || u16 n spki[n] || u16 n label[n] ||
- *                   u16 n ckid[n] || u16 n uri[n])
+ *                   u16 n ckid[n] || u16 n uri[n] || u8 ev || evidence)
+ *                   ev 0: no evidence follows; ev 1: the key's PKCS#11 evidence, read by the
+ *                   helper once at start (public metadata, self-asserted, docs/privsep.md):
+ *                   u8 flags (bit 0 CKA_SENSITIVE, 1 CKA_ALWAYS_SENSITIVE, 2 CKA_EXTRACTABLE,
+ *                   3 CKA_NEVER_EXTRACTABLE, 4 CKA_LOCAL, 5 has CKA_KEY_GEN_MECHANISM; bits
+ *                   6-7 zero) || u64 key_gen_mechanism (0 unless bit 5) || u8 firmware
+ *                   major, minor, hardware major, minor, library major, minor, cryptoki
+ *                   major, minor || 6 * (u16 n text[n]): token label, manufacturer, model,
+ *                   serial, library description, library manufacturer (n <= 32, bytes
+ *                   0x20..0x7e: what hm_key_attest puts in the predicate)
  *   SIG     (0x82)  u16 n || sig[n]  (raw: ECDSA r||s; 1 <= n <= HM_PS_MAX_SIG)
  *   ERR     (0xff)  u32 hm_err (1 .. HM_E_CONFLICT)
  * Anything else (a short or long frame, a trailing byte, an unknown type) is refused, and
@@ -24,6 +33,7 @@
 #define HM_PRIVSEP_H
 
 #include <hm/common.h>
+#include <hm/verify.h>
 #include <sys/types.h>
 
 struct hm_hsm;
@@ -48,6 +58,12 @@ enum hm_ps_type {
     HM_PS_ERR = 0xff,
 };
 
+/* What follows a key in KEYS. */
+enum hm_ps_ev {
+    HM_PS_EV_NONE = 0,
+    HM_PS_EV_PKCS11 = 1,
+};
+
 /* One key as the helper describes it (pointers into the parsed body). */
 struct hm_ps_key {
     uint8_t alg; /* enum hm_key_alg */
@@ -59,6 +75,8 @@ struct hm_ps_key {
     size_t ckid_len;
     const uint8_t *uri;
     size_t uri_len;
+    uint8_t ev;                  /* enum hm_ps_ev */
+    struct hm_keyatt_pkcs11 p11; /* HM_PS_EV_PKCS11: copied out, texts NUL-terminated */
 };
 
 /* A parsed message; the pointers point into the body given to the parser. */
@@ -76,8 +94,9 @@ struct hm_ps_msg {
  * parsing: true for the helper (only LIST and SIGN are accepted), false for the daemon
  * (only KEYS, SIG and ERR).  *reason (static text) says what was wrong: HM_E_INVALID for
  * "empty message", "unknown message type", "truncated message", "trailing bytes",
- * "zero-length input", "bad error code", "bad algorithm", "empty SPKI"; HM_E_LIMIT for
- * "input too long", "signature too long", "too many keys", "field too long". */
+ * "zero-length input", "bad error code", "bad algorithm", "empty SPKI", "bad evidence
+ * type", "bad evidence flags", "bad evidence text"; HM_E_LIMIT for "input too long",
+ * "signature too long", "too many keys", "field too long". */
 HM_MUST_CHECK hm_err hm_ps_parse(const uint8_t *body, size_t len, bool requests,
                                  struct hm_ps_msg *out, const char **reason);
 void hm_ps_msg_clear(struct hm_ps_msg *m);
@@ -93,6 +112,12 @@ void hm_ps_put_sign(struct hm_buf *b, const uint8_t key_id[HM_PS_KEYID_LEN], con
                     size_t len);
 void hm_ps_put_sig(struct hm_buf *b, const uint8_t *sig, size_t len);
 void hm_ps_put_err(struct hm_buf *b, hm_err err);
+/* One key of a KEYS reply (the caller writes the type and the count first); ev NULL: the
+ * key goes without evidence.  The texts in ev must be what hm_key_attest gives (printable
+ * ASCII, at most HM_KEYATT_TEXT_MAX bytes): the parser refuses anything else. */
+void hm_ps_put_key(struct hm_buf *b, uint8_t alg, const uint8_t *spki, size_t spki_len,
+                   const char *label, const uint8_t *ckid, size_t ckid_len, const char *uri,
+                   const struct hm_keyatt_pkcs11 *ev);
 
 /* ---- the helper (privsep_helper.c) ---- */
 /* What the helper runs on: hm_hsm_open(uri), then one thread per channel fd. */
@@ -111,9 +136,16 @@ struct hm_ps_helper_opts {
 int hm_ps_helper_run(const struct hm_ps_helper_opts *o);
 /* The main() of hallmark-hsm-helper (argument parsing, then hm_ps_helper_run). */
 int hm_ps_helper_main(int argc, char **argv, hm_err (*sandbox)(int mode));
+/* What the helper serves: the keys registered in hsm (after hm_hsm_list_keys), each with
+ * its PKCS#11 evidence (hm_key_attest) read now, once, while the token is open and before
+ * the seccomp filter; a key whose evidence cannot be read is served without (ev 0). */
+struct hm_ps_served;
+HM_MUST_CHECK hm_err hm_ps_served_new(struct hm_hsm *hsm, struct hm_ps_served **out);
+void hm_ps_served_free(struct hm_ps_served *s);
 /* One request body in, one reply body out (exposed for tests and fuzzing).  Returns
  * false when the request is malformed: the helper then exits. */
-bool hm_ps_serve_one(struct hm_hsm *hsm, const uint8_t *req, size_t len, struct hm_buf *reply);
+bool hm_ps_serve_one(const struct hm_ps_served *s, const uint8_t *req, size_t len,
+                     struct hm_buf *reply);
 
 /* ---- the daemon's side (privsep_client.c) ---- */
 struct hm_privsep_opts {
