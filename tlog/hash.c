@@ -19,20 +19,56 @@ sha256_fetch(void)
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+static const EVP_MD *
+sha256(void)
+{
+    if (CRYPTO_THREAD_run_once(&sha256_once, sha256_fetch) != 1 || sha256_md == NULL) {
+        return EVP_sha256(); /* the fetch failed: fall back to the implicit fetch */
+    }
+    return sha256_md;
+}
+
 void
 tlog_sha256(const void *in, size_t len, uint8_t out[HM_TLOG_HASH_LEN])
 {
-    const EVP_MD *md;
-
-    if (CRYPTO_THREAD_run_once(&sha256_once, sha256_fetch) != 1 || sha256_md == NULL) {
-        md = EVP_sha256(); /* the fetch failed: fall back to the implicit fetch */
-    } else {
-        md = sha256_md;
-    }
     /* SHA-256 over memory cannot fail short of a broken libcrypto. */
-    if (EVP_Digest(in, len, out, NULL, md, NULL) != 1) {
+    if (EVP_Digest(in, len, out, NULL, sha256(), NULL) != 1) {
         abort();
     }
+}
+
+void
+tlog_hasher_init(struct tlog_hasher *h)
+{
+    h->md = sha256();
+    h->ctx = EVP_MD_CTX_new(); /* NULL: tlog_hasher_node falls back to one-shot hashing */
+}
+
+void
+tlog_hasher_node(struct tlog_hasher *h, const uint8_t left[HM_TLOG_HASH_LEN],
+                 const uint8_t right[HM_TLOG_HASH_LEN], uint8_t out[HM_TLOG_HASH_LEN])
+{
+    uint8_t buf[1 + 2 * HM_TLOG_HASH_LEN];
+
+    if (h->ctx == NULL) {
+        hm_tlog_node_hash(left, right, out);
+        return;
+    }
+    buf[0] = 0x01;
+    memcpy(buf + 1, left, HM_TLOG_HASH_LEN);
+    memcpy(buf + 1 + HM_TLOG_HASH_LEN, right, HM_TLOG_HASH_LEN);
+    if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1 ||
+        EVP_DigestUpdate(h->ctx, buf, sizeof(buf)) != 1 ||
+        EVP_DigestFinal_ex(h->ctx, out, NULL) != 1) {
+        abort();
+    }
+}
+
+void
+tlog_hasher_free(struct tlog_hasher *h)
+{
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
 }
 
 void

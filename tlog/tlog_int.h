@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 /* U+2014 EM DASH, then a space: the start of every signature line. */
 #define TLOG_SIG_PREFIX     "\xe2\x80\x94 "
 #define TLOG_SIG_PREFIX_LEN 4
@@ -17,6 +19,18 @@
 
 /* SHA-256 with the digest fetched once (an implicit fetch per call costs twice the hash). */
 void tlog_sha256(const void *in, size_t len, uint8_t out[HM_TLOG_HASH_LEN]);
+
+/* Node hashing for a whole proof with one digest context: a context per hash (what
+ * EVP_Digest does) costs as much as the hash of a node itself.  If the context cannot be
+ * allocated, tlog_hasher_node hashes one-shot; it cannot fail. */
+struct tlog_hasher {
+    EVP_MD_CTX *ctx;
+    const EVP_MD *md;
+};
+void tlog_hasher_init(struct tlog_hasher *h);
+void tlog_hasher_node(struct tlog_hasher *h, const uint8_t left[HM_TLOG_HASH_LEN],
+                      const uint8_t right[HM_TLOG_HASH_LEN], uint8_t out[HM_TLOG_HASH_LEN]);
+void tlog_hasher_free(struct tlog_hasher *h);
 
 /* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without control
  * characters below U+0020 other than "\n" (signed-note "Format"). */

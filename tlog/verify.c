@@ -1,6 +1,7 @@
 /*
  * verify.c: RFC 9162 §2.1.3.2 and §2.1.4.2, step by step, in uint64.  This is the code a
- * device runs: no storage, no allocation, constant-time comparison of the final hashes.
+ * device runs: no storage, one digest context per proof, constant-time comparison of the
+ * final hashes.
  */
 #include <string.h>
 
@@ -11,7 +12,9 @@ hm_tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf_hash[
                          const uint8_t *path, size_t path_len, const uint8_t root[HM_TLOG_HASH_LEN])
 {
     uint8_t r[HM_TLOG_HASH_LEN];
+    struct tlog_hasher h;
     uint64_t fn, sn;
+    bool too_long = false;
 
     if (leaf_hash == NULL || root == NULL || (path == NULL && path_len > 0)) {
         return HM_E_INVALID;
@@ -25,26 +28,29 @@ hm_tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf_hash[
     fn = index;
     sn = size - 1;
     memcpy(r, leaf_hash, HM_TLOG_HASH_LEN);
+    tlog_hasher_init(&h);
     for (size_t i = 0; i < path_len; i++) {
         const uint8_t *p = path + i * HM_TLOG_HASH_LEN;
 
         if (sn == 0) {
-            return HM_E_VERIFY; /* the path is longer than the tree is high */
+            too_long = true; /* the path is longer than the tree is high */
+            break;
         }
         if ((fn & 1) != 0 || fn == sn) {
-            hm_tlog_node_hash(p, r, r);
+            tlog_hasher_node(&h, p, r, r);
             /* Until LSB(fn) is set or fn is 0 (the loop must stop at 0). */
             while ((fn & 1) == 0 && fn != 0) {
                 fn >>= 1;
                 sn >>= 1;
             }
         } else {
-            hm_tlog_node_hash(r, p, r);
+            tlog_hasher_node(&h, r, p, r);
         }
         fn >>= 1;
         sn >>= 1;
     }
-    if (sn != 0 || !hm_ct_equal(r, root, HM_TLOG_HASH_LEN)) {
+    tlog_hasher_free(&h);
+    if (too_long || sn != 0 || !hm_ct_equal(r, root, HM_TLOG_HASH_LEN)) {
         return HM_E_VERIFY;
     }
     return HM_OK;
@@ -75,8 +81,10 @@ hm_tlog_verify_consistency(uint64_t m, uint64_t n, const uint8_t first[HM_TLOG_H
                            size_t path_len)
 {
     uint8_t fr[HM_TLOG_HASH_LEN], sr[HM_TLOG_HASH_LEN];
+    struct tlog_hasher h;
     uint64_t fn, sn;
     size_t i = 0;
+    bool too_long = false;
 
     if (first == NULL || second == NULL || (path == NULL && path_len > 0)) {
         return HM_E_INVALID;
@@ -107,30 +115,33 @@ hm_tlog_verify_consistency(uint64_t m, uint64_t n, const uint8_t first[HM_TLOG_H
         fn >>= 1;
         sn >>= 1;
     }
+    tlog_hasher_init(&h);
     for (; i < path_len; i++) { /* step 6 */
         const uint8_t *c = path + i * HM_TLOG_HASH_LEN;
 
         if (sn == 0) {
-            return HM_E_VERIFY;
+            too_long = true;
+            break;
         }
         if ((fn & 1) != 0 || fn == sn) {
-            hm_tlog_node_hash(c, fr, fr);
-            hm_tlog_node_hash(c, sr, sr);
+            tlog_hasher_node(&h, c, fr, fr);
+            tlog_hasher_node(&h, c, sr, sr);
             while ((fn & 1) == 0 && fn != 0) {
                 fn >>= 1;
                 sn >>= 1;
             }
         } else {
-            hm_tlog_node_hash(sr, c, sr);
+            tlog_hasher_node(&h, sr, c, sr);
         }
         fn >>= 1;
         sn >>= 1;
     }
+    tlog_hasher_free(&h);
     /* Step 7; both comparisons always run. */
     if ((int)hm_ct_equal(fr, first, HM_TLOG_HASH_LEN) +
                 (int)hm_ct_equal(sr, second, HM_TLOG_HASH_LEN) !=
             2 ||
-        sn != 0) {
+        sn != 0 || too_long) {
         return HM_E_VERIFY;
     }
     return HM_OK;

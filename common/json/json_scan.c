@@ -102,6 +102,20 @@ hm_json_utf8_len(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* 1 for the bytes a string may hold as they are, with no UTF-8 decoding: U+0020..U+007F
+ * other than '"' (0x22) and '\\' (0x5c).  Everything else is 0. */
+/* clang-format off */
+static const uint8_t plain_ascii[256] = {
+    [0x20] =
+    /* 0x20 */ 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    /* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+/* clang-format on */
+
 /* Scans a string at s->pos (on the opening quote).  When key is true, appends the
  * decoded bytes to s->keys (the caller has reserved the length prefix). */
 static hm_err
@@ -202,13 +216,14 @@ scan_string(struct scan *s, bool key)
                 hm_buf_append(&s->keys, out, olen);
             }
         } else {
-            size_t n = 0;
+            const uint8_t *q = s->p + s->pos, *end = s->p + s->len;
+            size_t n;
             /* Fast path: a run of printable ASCII other than '"' and '\\' (most of a
-             * base64 payload) needs no per-byte UTF-8 decoding. */
-            while (s->pos + n < s->len && s->p[s->pos + n] >= 0x20 && s->p[s->pos + n] < 0x80 &&
-                   s->p[s->pos + n] != '"' && s->p[s->pos + n] != '\\') {
-                n++;
+             * base64 payload) needs no per-byte UTF-8 decoding: one table load a byte. */
+            while (q < end && plain_ascii[*q]) {
+                q++;
             }
+            n = (size_t)(q - (s->p + s->pos));
             if (n == 0) {
                 n = hm_json_utf8_len(s->p + s->pos, s->len - s->pos);
             }

@@ -125,6 +125,52 @@ test_json_depth_bomb(void **state)
 }
 
 static void
+test_json_string_bytes(void **state)
+{
+    /* Every byte alone inside a string, at the start, in the middle of a long ASCII run and
+     * at its end: printable ASCII is kept; control bytes, a lone UTF-8 lead or continuation
+     * byte, a stray '"' and a bad escape are refused with their reasons. */
+    static const size_t at[] = { 1, 40, 78 };
+    (void)state;
+    for (unsigned b = 1; b < 256; b++) {
+        for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+            char doc[81];
+            struct hm_json_error e = { 0 };
+            cJSON *j = NULL;
+            hm_err err;
+
+            memset(doc, 'A', sizeof(doc));
+            doc[0] = '"';
+            doc[79] = '"';
+            doc[80] = 0;
+            doc[at[k]] = (char)b;
+            err = parse(doc, 80, &j, &e);
+            cJSON_Delete(j);
+            if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+                assert_int_equal(err, HM_OK);
+                continue;
+            }
+            assert_int_equal(err, HM_E_INVALID);
+            if (b < 0x20) {
+                assert_string_equal(e.message, "control character in string");
+            } else if (b >= 0x80) {
+                assert_string_equal(e.message, "invalid UTF-8");
+            } else if (b == '\\' && at[k] == 78) { /* it escapes the closing quote */
+                assert_string_equal(e.message, "unterminated string");
+                assert_int_equal(e.offset, 0);
+                continue;
+            } else if (b == '\\') {
+                assert_string_equal(e.message, "bad escape");
+            } else { /* '"' ends the string early: the rest is refused after it */
+                assert_int_equal(e.offset, at[k] + 1);
+                continue;
+            }
+            assert_int_equal(e.offset, at[k]);
+        }
+    }
+}
+
+static void
 test_json_getters(void **state)
 {
     const char *doc = "{\"s\":\"x\",\"e\":\"\",\"n\":3,\"f\":3.5,\"neg\":-1,\"big\":1e300,"
@@ -169,7 +215,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_accepts_valid), cmocka_unit_test(test_json_rejects_hostile),
         cmocka_unit_test(test_json_limits),        cmocka_unit_test(test_json_depth_bomb),
-        cmocka_unit_test(test_json_getters),
+        cmocka_unit_test(test_json_getters),       cmocka_unit_test(test_json_string_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
