@@ -81,7 +81,7 @@ give_back(struct ps_hsm *ps, unsigned idx, bool ok, bool broken, unsigned gen)
         /* a channel that timed out or got garbage can never be trusted to line up again */
         ps->up = false;
         hm_error("privsep: the helper (pid %d) did not answer properly: killing it", (int)ps->pid);
-        (void)kill(ps->pid, SIGKILL);
+        ps_kill(ps, ps->pid, SIGKILL);
     }
     pthread_cond_broadcast(&ps->cond_free);
     pthread_mutex_unlock(&ps->lock);

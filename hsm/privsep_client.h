@@ -40,6 +40,8 @@ struct ps_hsm {
     bool up;    /* the helper runs and the channels are ours */
     bool stopping;
     pid_t pid;
+    int sp_fd;    /* the root spawner's socket (privsep_spawner.c), or -1: we spawn */
+    pid_t sp_pid; /* and its pid */
     unsigned gen; /* bumped at each start: a late failure of an old one changes nothing */
     uint64_t sign_ok, sign_errors, restarts;
     pthread_t sup;
@@ -55,5 +57,17 @@ void ps_close(struct hm_hsm *hsm);
 HM_MUST_CHECK hm_err ps_key_make(struct ps_hsm *ps, const struct ps_key *k, struct hm_key **out);
 HM_MUST_CHECK hm_err ps_call(int fd, const struct hm_buf *req, struct hm_ps_msg *reply,
                              uint8_t **body, bool *broken);
+
+/* The root spawner (privsep_spawner.c), used when started as root with a privsep user:
+ * start it with the helper's argv (after "--spawner"), have it start a helper on the
+ * channel ends theirs[0..nch-1], signal that helper (SIGTERM or SIGKILL), wait for its
+ * exit (the waitpid status, or -1 when the spawner is gone), and stop it. */
+HM_MUST_CHECK hm_err ps_spawner_start(struct ps_hsm *ps, char *const *argv);
+HM_MUST_CHECK hm_err ps_spawner_spawn(struct ps_hsm *ps, const int *theirs, pid_t *pid);
+void ps_spawner_signal(struct ps_hsm *ps, pid_t pid, int sig);
+int ps_spawner_wait(struct ps_hsm *ps, pid_t pid);
+void ps_spawner_stop(struct ps_hsm *ps);
+/* kill(2) of the helper, through the spawner when there is one. */
+void ps_kill(struct ps_hsm *ps, pid_t pid, int sig);
 
 #endif /* HM_PRIVSEP_CLIENT_H */

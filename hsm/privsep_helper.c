@@ -1,7 +1,8 @@
 /*
  * privsep_helper.c: hallmark-hsm-helper, the process that holds the token (docs/privsep.md).
  *
- *   hallmark-hsm-helper --uri URI --channels N [--user USER] [--seccomp kill|trap|off]
+ *   hallmark-hsm-helper [--spawner] --uri URI --channels N [--user USER]
+ *                       [--seccomp kill|trap|off]
  *
  * The channels are the socketpair ends on fds 3 .. 3+N-1 (the daemon puts them there).
  * Order: close every other fd, no core dumps, open the token (reads the PIN once, wipes
@@ -378,8 +379,13 @@ hm_ps_helper_main(int argc, char **argv, hm_err (*sandbox)(int mode))
     struct hm_ps_helper_opts o = { .seccomp = 1, .sandbox = sandbox };
     int fds[HELPER_MAX_CHANNELS];
     long nch = 0;
+    int first = 1;
+    bool spawner = argc > 1 && strcmp(argv[1], "--spawner") == 0;
 
-    for (int i = 1; i < argc; i++) {
+    if (spawner) {
+        first = 2; /* the rest is the helpers' argv, checked here as theirs */
+    }
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--test-forbidden-syscall") == 0) {
             o.test_forbidden = true;
@@ -405,9 +411,14 @@ hm_ps_helper_main(int argc, char **argv, hm_err (*sandbox)(int mode))
         }
     }
     if (o.uri == NULL || nch < 1 || nch > HELPER_MAX_CHANNELS) {
-        fprintf(stderr, "usage: hallmark-hsm-helper --uri URI --channels N [--user USER] "
-                        "[--seccomp kill|trap|off]\n");
+        fprintf(stderr, "usage: hallmark-hsm-helper [--spawner] --uri URI --channels N "
+                        "[--user USER] [--seccomp kill|trap|off]\n");
         return 2;
+    }
+    if (spawner) {
+        /* argv without "--spawner": argv[1] moves out, argv[0] stays */
+        argv[1] = argv[0];
+        return hm_ps_spawner_run(argv + 1, (unsigned)nch);
     }
     for (long i = 0; i < nch; i++) {
         fds[i] = (int)(3 + i);

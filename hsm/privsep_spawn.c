@@ -72,16 +72,17 @@ make_pairs(struct ps_hsm *ps, int *ours, int *theirs)
     return HM_OK;
 }
 
-static hm_err
-run_child(struct ps_hsm *ps, const int *theirs, pid_t *pid)
+/* The helper's argv (argv[0] is its path), with "--spawner" first when spawner is true. */
+static void
+helper_argv(const struct ps_hsm *ps, bool spawner, char nbuf[16], const char *argv[16])
 {
-    posix_spawn_file_actions_t fa;
-    char nbuf[16];
-    const char *argv[12];
-    int argc = 0, rc;
+    int argc = 0;
 
-    snprintf(nbuf, sizeof(nbuf), "%u", ps->nch);
+    snprintf(nbuf, 16, "%u", ps->nch);
     argv[argc++] = ps->helper_path;
+    if (spawner) {
+        argv[argc++] = "--spawner";
+    }
     argv[argc++] = "--uri";
     argv[argc++] = ps->uri;
     argv[argc++] = "--channels";
@@ -96,6 +97,20 @@ run_child(struct ps_hsm *ps, const int *theirs, pid_t *pid)
         argv[argc++] = "--test-forbidden-syscall";
     }
     argv[argc] = NULL;
+}
+
+static hm_err
+run_child(struct ps_hsm *ps, const int *theirs, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    char nbuf[16];
+    const char *argv[16];
+    int rc;
+
+    if (ps->sp_fd >= 0) {
+        return ps_spawner_spawn(ps, theirs, pid);
+    }
+    helper_argv(ps, false, nbuf, argv);
     if (posix_spawn_file_actions_init(&fa) != 0) {
         return HM_E_NOMEM;
     }
@@ -109,6 +124,16 @@ run_child(struct ps_hsm *ps, const int *theirs, pid_t *pid)
         return HM_E_IO;
     }
     return HM_OK;
+}
+
+void
+ps_kill(struct ps_hsm *ps, pid_t pid, int sig)
+{
+    if (ps->sp_fd >= 0) {
+        ps_spawner_signal(ps, pid, sig);
+    } else {
+        (void)kill(pid, sig);
+    }
 }
 
 static char *
@@ -196,7 +221,9 @@ handshake(struct ps_hsm *ps, int fd)
 static void
 log_death(pid_t pid, int st)
 {
-    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
+    if (st == -1) {
+        hm_error("privsep: the helper (pid %d) is lost with the spawner", (int)pid);
+    } else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
         hm_error("privsep: the helper (pid %d) was killed by its seccomp filter (SIGSYS)",
                  (int)pid);
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == HM_PS_EXIT_SECCOMP) {
@@ -208,11 +235,15 @@ log_death(pid_t pid, int st)
     }
 }
 
+/* The helper's exit status (waitpid, or the spawner's report; -1: the spawner is gone). */
 static int
-reap_status(pid_t pid)
+reap_status(struct ps_hsm *ps, pid_t pid)
 {
     int st = 0;
 
+    if (ps->sp_fd >= 0) {
+        return ps_spawner_wait(ps, pid);
+    }
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     return st;
@@ -239,8 +270,8 @@ spawn_once(struct ps_hsm *ps)
     close_all(theirs, ps->nch);
     if ((err = handshake(ps, ours[0])) != HM_OK) {
         hm_error("privsep: the helper did not come up: %s", hm_strerror(err));
-        (void)kill(pid, SIGKILL);
-        log_death(pid, reap_status(pid));
+        ps_kill(ps, pid, SIGKILL);
+        log_death(pid, reap_status(ps, pid));
         goto out;
     }
     pthread_mutex_lock(&ps->lock);
@@ -316,7 +347,7 @@ supervise(void *arg)
         pthread_mutex_lock(&ps->lock);
         pid_t pid = ps->pid;
         pthread_mutex_unlock(&ps->lock);
-        int st = reap_status(pid);
+        int st = reap_status(ps, pid);
         pthread_mutex_lock(&ps->lock);
         bool stopping = ps->stopping;
         pthread_mutex_unlock(&ps->lock);
@@ -357,6 +388,7 @@ supervise(void *arg)
 static void
 ps_free(struct ps_hsm *ps)
 {
+    ps_spawner_stop(ps);
     free(ps->helper_path);
     free(ps->uri);
     free(ps->user);
@@ -386,7 +418,7 @@ ps_close(struct hm_hsm *hsm)
     pthread_cond_broadcast(&ps->cond_free);
     pthread_mutex_unlock(&ps->lock);
     if (pid > 0) {
-        (void)kill(pid, SIGTERM);
+        ps_kill(ps, pid, SIGTERM);
     }
     if (ps->sup_started) {
         pthread_join(ps->sup, NULL);
@@ -394,11 +426,11 @@ ps_close(struct hm_hsm *hsm)
         pid = ps->pid; /* one the supervisor started while we were stopping */
         pthread_mutex_unlock(&ps->lock);
         if (pid > 0) {
-            (void)kill(pid, SIGTERM);
-            (void)reap_status(pid);
+            ps_kill(ps, pid, SIGTERM);
+            (void)reap_status(ps, pid);
         }
     } else if (pid > 0) {
-        (void)reap_status(pid);
+        (void)reap_status(ps, pid);
     }
     ps_free(ps);
 }
@@ -412,6 +444,7 @@ ps_new(const struct hm_privsep_opts *o, struct ps_hsm **out)
     if (ps == NULL) {
         return HM_E_NOMEM;
     }
+    ps->sp_fd = -1;
     pthread_mutex_init(&ps->lock, NULL);
     pthread_cond_init(&ps->cond_free, NULL);
     pthread_cond_init(&ps->cond_stop, NULL);
@@ -447,6 +480,16 @@ hm_privsep_start(const struct hm_privsep_opts *o, struct hm_hsm **out)
     }
     if ((err = ps_new(o, &ps)) != HM_OK) {
         return err;
+    }
+    if (ps->user != NULL && geteuid() == 0) {
+        /* hallmarkd drops to ps->user after this: keep a root spawner for restarts */
+        char nbuf[16];
+        const char *argv[16];
+        helper_argv(ps, true, nbuf, argv);
+        if ((err = ps_spawner_start(ps, (char *const *)argv)) != HM_OK) {
+            ps_free(ps);
+            return err;
+        }
     }
     if ((err = spawn_once(ps)) != HM_OK) {
         ps_free(ps);

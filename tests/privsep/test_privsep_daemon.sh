@@ -5,6 +5,9 @@
 #     (so they can fail);
 #   - both processes are non-dumpable (as root: /proc/PID files owned by root while the
 #     process runs as nobody), have no_new_privs, and only the helper runs under seccomp;
+#   - as root with privsep.user: a root spawner (no module, no PIN, no_new_privs) starts the
+#     helpers, so the PIN file stays root 0600, unreadable by hallmarkd's user, and a
+#     restarted helper still reads it; the spawner and the helper end with hallmarkd;
 #   - a helper killed with SIGKILL: 503 + Retry-After, then 200 again within seconds, no
 #     daemon restart;
 #   - a helper that makes a forbidden system call is killed by its filter (test hook);
@@ -19,10 +22,9 @@ AS_ROOT=0
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     AS_ROOT=1
     chmod -R a+rwX "$W" # the dropped processes still use the store, the token, the shim file
+    # the PIN stays root's: helpers, restarted ones too, are started by the root spawner
     chmod 600 "$W/state/user.pin" "$W/state/so.pin"
-    # a restarted helper is started by the dropped daemon, so it reads the PIN as nobody
-    # (docs/privsep.md, "Limits")
-    chown nobody "$W/state/user.pin"
+    chown root:root "$W/state/user.pin" "$W/state/so.pin"
 fi
 # privsep_config ENABLED [EXTRA_JSON]
 privsep_config() {
@@ -59,7 +61,15 @@ print(hits)
 PY
 }
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | awk '{print $1}'; }
-helper_pid() { ps -o pid=,comm= --ppid "$HMD_PID" | awk '$2 ~ /^hallmark-hsm/ {print $1; exit}'; }
+# the root spawner (a child of hallmarkd when started as root with privsep.user), and the
+# helper (a child of the spawner if there is one, else of hallmarkd)
+spawner_pid() { ps -o pid=,args= --ppid "$HMD_PID" | awk '$2 ~ /hallmark-hsm-helper$/ && $3 == "--spawner" {print $1; exit}'; }
+helper_pid() {
+    local parent=$HMD_PID sp
+    sp=$(spawner_pid)
+    [ -n "$sp" ] && parent=$sp
+    ps -o pid=,args= --ppid "$parent" | awk '$2 ~ /hallmark-hsm-helper$/ && $3 != "--spawner" {print $1; exit}'
+}
 
 # ---- privsep on ----------------------------------------------------------------------
 privsep_config true
@@ -124,7 +134,24 @@ PY
         --require-key-attestation --key-attestation "$W/keys-tampered.json" --allow-self-asserted
 done
 HP=$(helper_pid)
-[ -n "$HP" ] && ok "hallmark-hsm-helper runs as a child (pid $HP)" || bad "no helper process"
+[ -n "$HP" ] && ok "hallmark-hsm-helper runs (pid $HP)" || bad "no helper process"
+SP=$(spawner_pid)
+if [ "$AS_ROOT" = 1 ]; then
+    [ -n "$SP" ] && ok "started as root: a spawner runs as hallmarkd's child (pid $SP)" || bad "no spawner"
+    expect "the helper is the spawner's child" "$SP" "$(ps -o ppid= -p "$HP" | tr -d ' ')"
+    expect "the spawner stays root" 0 "$(status_field "$SP" Uid)"
+    expect "the spawner: no_new_privs" 1 "$(status_field "$SP" NoNewPrivs)"
+    expect "the spawner holds no PKCS#11 module" 0 "$(grep -c -e libsofthsm2 -e hm_pkcs11_shim "/proc/$SP/maps" || true)"
+    PIN_NOW=$(cat "$W/state/user.pin")
+    expect "the spawner's memory holds no PIN" 0 "$(mem_has "$SP" "$PIN_NOW")"
+    if setpriv --reuid=nobody --regid=nogroup --clear-groups cat "$W/state/user.pin" >/dev/null 2>&1; then
+        bad "hallmarkd's user can read the PIN file"
+    else
+        ok "hallmarkd's user (nobody) cannot read the PIN file (root 0600)"
+    fi
+else
+    expect "not root: no spawner" "" "$SP"
+fi
 expect "the helper is hallmark-hsm-helper" hallmark-hsm-he "$(cut -c1-15 "/proc/$HP/comm")"
 expect "libsofthsm2 is not mapped in hallmarkd" 0 "$(grep -c libsofthsm2 "/proc/$HMD_PID/maps" || true)"
 expect "the PKCS#11 shim is not mapped in hallmarkd" 0 "$(grep -c hm_pkcs11_shim "/proc/$HMD_PID/maps" || true)"
@@ -169,7 +196,17 @@ HP2=$(helper_pid)
 [ -n "$HP2" ] && [ "$HP2" != "$HP" ] && ok "a new helper (pid $HP2)" || bad "helper pid $HP2"
 grep -q "privsep: the helper (pid $HP) died of signal 9" "$W/hmd.log" && ok "the death is logged" ||
     bad "no log line for the helper's death"
+if [ "$AS_ROOT" = 1 ]; then
+    expect "the restarted helper runs as nobody" "$(id -u nobody)" "$(status_field "$HP2" Uid)"
+    expect "and was started by the same spawner" "$SP" "$(ps -o ppid= -p "$HP2" | tr -d ' ')"
+    expect "the restarted helper runs under seccomp" 2 "$(status_field "$HP2" Seccomp)"
+fi
 stop_daemon || bad "hallmarkd did not stop cleanly"
+if [ -n "$SP" ]; then
+    sleep 0.2
+    kill -0 "$SP" 2>/dev/null && bad "the spawner outlived hallmarkd" || ok "the spawner ended with hallmarkd"
+    kill -0 "$HP2" 2>/dev/null && bad "the helper outlived hallmarkd" || ok "the helper ended with hallmarkd"
+fi
 
 # ---- seccomp: the test hook makes a forbidden call at once -----------------------------
 rm -f "$W/port"

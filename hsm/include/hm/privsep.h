@@ -134,7 +134,19 @@ struct hm_ps_helper_opts {
 };
 /* Serves until every channel is closed; returns the process exit status. */
 int hm_ps_helper_run(const struct hm_ps_helper_opts *o);
-/* The main() of hallmark-hsm-helper (argument parsing, then hm_ps_helper_run). */
+/* One packet between hallmarkd and the root spawner (privsep_spawner.c has the protocol;
+ * both ends are processes of the same build on one socketpair). */
+struct hm_ps_spawn_rec {
+    char type; /* 'S' 'K' from the daemon; 'P' 'E' 'D' from the spawner */
+    int32_t a; /* K: pid; P: pid; E: errno; D: pid */
+    int32_t b; /* K: signal; D: waitpid status */
+};
+/* The root spawner's loop (privsep_spawner.c): hallmark-hsm-helper --spawner ARGS, with
+ * the daemon's socket at fd 3; starts helper_argv[0] with helper_argv on request.
+ * Returns the exit status. */
+int hm_ps_spawner_run(char *const *helper_argv, unsigned nch);
+/* The main() of hallmark-hsm-helper (argument parsing, then hm_ps_helper_run, or with
+ * --spawner first, hm_ps_spawner_run). */
 int hm_ps_helper_main(int argc, char **argv, hm_err (*sandbox)(int mode));
 /* What the helper serves: the keys registered in hsm (after hm_hsm_list_keys), each with
  * its PKCS#11 evidence (hm_key_attest) read now, once, while the token is open and before
