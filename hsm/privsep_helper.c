@@ -424,9 +424,7 @@ hm_ps_helper_main(int argc, char **argv, hm_err (*sandbox)(int mode))
         fds[i] = (int)(3 + i);
     }
     /* Nothing of the daemon's but the channels: no listening socket, no store. */
-    for (int fd = (int)(3 + nch); fd < 1024; fd++) {
-        (void)close(fd);
-    }
+    ps_close_from((int)(3 + nch));
     o.fds = fds;
     o.n_fds = (unsigned)nch;
     return hm_ps_helper_run(&o);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -132,6 +133,23 @@ rec_recv(int fd, struct hm_ps_spawn_rec *r, int *fds, unsigned max, unsigned *nf
 }
 
 /* ---- the spawner process ----------------------------------------------------------- */
+
+void
+ps_close_from(int first)
+{
+    struct rlimit rl;
+    long max = 1024;
+
+    if (close_range((unsigned)first, ~0U, 0) == 0) {
+        return;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        max = rl.rlim_cur > 1048576 ? 1048576 : (long)rl.rlim_cur;
+    }
+    for (long fd = first; fd < max; fd++) {
+        (void)close((int)fd);
+    }
+}
 
 /* Starts argv[0] (the path hallmarkd started the spawner by) with fds[i] at 3+i and an
  * empty signal mask; 0 or an errno. */
@@ -252,9 +270,7 @@ hm_ps_spawner_run(char *const *helper_argv, unsigned nch)
         fcntl(SPAWNER_FD, F_SETFD, FD_CLOEXEC) != 0) {
         return 2;
     }
-    for (int fd = SPAWNER_FD + 1; fd < 1024; fd++) {
-        (void)close(fd);
-    }
+    ps_close_from(SPAWNER_FD + 1);
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 ||

@@ -3,8 +3,8 @@
  * that may be compromised.  The spawner runs in a forked child on fd 3, as hallmarkd starts
  * it, with a shell script standing in for the helper so that each case can see what the
  * started process got:
- *   - 'S' with one socket: 'P' pid, the socket at fd 3 of the new process and nothing at fd 4,
- *     an empty signal mask, then 'D' with its exit status;
+ *   - 'S' with one socket: 'P' pid, the socket at fd 3 of the new process, none of the
+ *     spawner's inherited fds (4, 50, 2000), an empty signal mask, then 'D' with its status;
  *   - refused with 'E' and the errno: no fd (EINVAL), two fds for one channel (E2BIG), a pipe
  *     (ENOTSOCK), a second 'S' while a helper runs (EBUSY);
  *   - 'K' signals only the helper it started, and only with SIGTERM or SIGKILL: another pid
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,11 +30,13 @@
 
 #include <cmocka.h>
 
-/* exit 7: fd 3 is a socket, fd 4 is not open and no signal is blocked; else 8.  With
- * "sleep" as $0, it waits instead (a running helper). */
+/* exit 7: fd 3 is a socket, fds 4, 50 and 2000 are not open (the spawner got 50 and 2000
+ * from its parent without close-on-exec) and no signal is blocked; else 8.  With "sleep"
+ * as $0, it waits instead (a running helper). */
 static const char script[] =
     "if [ \"$0\" = sleep ]; then exec sleep 30; fi; "
-    "[ -S /proc/self/fd/3 ] && [ ! -e /proc/self/fd/4 ] && "
+    "[ -S /proc/self/fd/3 ] && [ ! -e /proc/self/fd/4 ] && [ ! -e /proc/self/fd/50 ] && "
+    "[ ! -e /proc/self/fd/2000 ] && "
     "grep -Eq '^SigBlk:[[:space:]]+0+$' /proc/self/status && exit 7; exit 8";
 
 struct spawner {
@@ -51,9 +54,17 @@ start(struct spawner *sp, const char *mode)
     sp->pid = fork();
     assert_true(sp->pid >= 0);
     if (sp->pid == 0) {
-        if (dup2(sv[1], 3) != 3) {
+        struct rlimit rl;
+        int nul = open("/dev/null", O_RDONLY);
+        if (dup2(sv[1], 3) != 3 || nul < 0 || dup2(nul, 50) != 50) {
             _exit(99);
         }
+        /* an fd past 1024 too, where the limit allows one */
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= 2000 && rl.rlim_max > 2000) {
+            rl.rlim_cur = 2001;
+            (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        (void)dup2(nul, 2000);
         _exit(hm_ps_spawner_run(argv, 1));
     }
     close(sv[1]);
