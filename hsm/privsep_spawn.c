@@ -481,7 +481,7 @@ hm_privsep_start(const struct hm_privsep_opts *o, struct hm_hsm **out)
     if ((err = ps_new(o, &ps)) != HM_OK) {
         return err;
     }
-    if (ps->user != NULL && geteuid() == 0) {
+    if (ps->user != NULL && ps->user[0] != '\0' && geteuid() == 0) {
         /* hallmarkd drops to ps->user after this: keep a root spawner for restarts */
         char nbuf[16];
         const char *argv[16];

@@ -362,7 +362,7 @@ ps_spawner_spawn(struct ps_hsm *ps, const int *theirs, pid_t *pid)
             return HM_OK;
         }
         if (r.type == 'E') {
-            hm_error("privsep: the spawner could not start the helper: %s", strerror(r.b));
+            hm_error("privsep: the spawner could not start the helper: %s", strerror(r.a));
             return HM_E_IO;
         }
         /* a late 'D' of a helper already retired: nothing to do */
