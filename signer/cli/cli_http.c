@@ -224,3 +224,24 @@ out:
     hm_buf_free(&in);
     return err;
 }
+
+bool
+cli_http_option(int c, const char *arg, struct cli_http_opts *o)
+{
+    switch (c) {
+    case CLI_OPT_SERVER:
+        o->url = arg;
+        return true;
+    case CLI_OPT_CACERT:
+        o->cacert = arg;
+        return true;
+    case CLI_OPT_TLS_CERT:
+        o->cert = arg;
+        return true;
+    case CLI_OPT_TLS_KEY:
+        o->key = arg;
+        return true;
+    default:
+        return false;
+    }
+}

@@ -150,11 +150,7 @@ cli_log_key_load(const char *root_path, const char *vkey, const char *origin)
 }
 
 enum {
-    OPT_SERVER = 1,
-    OPT_STATE,
-    OPT_CACERT,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
+    OPT_STATE = 1,
     OPT_ROOT,
     OPT_LOG_KEY,
     OPT_ORIGIN,
@@ -165,11 +161,8 @@ enum {
 };
 
 static const struct option verify_options[] = {
-    { "server", required_argument, NULL, OPT_SERVER },
+    CLI_HTTP_LONG_OPTIONS,
     { "state", required_argument, NULL, OPT_STATE },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
     { "trust-root", required_argument, NULL, OPT_ROOT },
     { "log-key", required_argument, NULL, OPT_LOG_KEY },
     { "origin", required_argument, NULL, OPT_ORIGIN },
@@ -233,20 +226,8 @@ verify_parse(int argc, char **argv, struct verify_args *a)
     optind = 1;
     while (rc == CLI_OK && (c = getopt_long(argc, argv, "", verify_options, NULL)) != -1) {
         switch (c) {
-        case OPT_SERVER:
-            a->http.url = optarg;
-            break;
         case OPT_STATE:
             a->state = optarg;
-            break;
-        case OPT_CACERT:
-            a->http.cacert = optarg;
-            break;
-        case OPT_TLS_CERT:
-            a->http.cert = optarg;
-            break;
-        case OPT_TLS_KEY:
-            a->http.key = optarg;
             break;
         case OPT_ROOT:
             a->root = optarg;
@@ -270,6 +251,9 @@ verify_parse(int argc, char **argv, struct verify_args *a)
             log_usage(stdout);
             return -1;
         default:
+            if (cli_http_option(c, optarg, &a->http)) {
+                break;
+            }
             log_usage(stderr);
             return CLI_USAGE;
         }

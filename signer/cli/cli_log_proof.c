@@ -29,11 +29,7 @@ struct proof_args {
 };
 
 enum {
-    OPT_SERVER = 1,
-    OPT_CACERT,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
-    OPT_ROOT,
+    OPT_ROOT = 1,
     OPT_LOG_KEY,
     OPT_ORIGIN,
     OPT_INDEX,
@@ -45,10 +41,7 @@ enum {
 };
 
 static const struct option proof_options[] = {
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+    CLI_HTTP_LONG_OPTIONS,
     { "trust-root", required_argument, NULL, OPT_ROOT },
     { "log-key", required_argument, NULL, OPT_LOG_KEY },
     { "origin", required_argument, NULL, OPT_ORIGIN },
@@ -71,18 +64,6 @@ proof_parse(int argc, char **argv, struct proof_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", proof_options, NULL)) != -1) {
         switch (c) {
-        case OPT_SERVER:
-            a->http.url = optarg;
-            break;
-        case OPT_CACERT:
-            a->http.cacert = optarg;
-            break;
-        case OPT_TLS_CERT:
-            a->http.cert = optarg;
-            break;
-        case OPT_TLS_KEY:
-            a->http.key = optarg;
-            break;
         case OPT_ROOT:
             a->root = optarg;
             break;
@@ -116,6 +97,9 @@ proof_parse(int argc, char **argv, struct proof_args *a)
             a->has_index = true;
             break;
         default:
+            if (cli_http_option(c, optarg, &a->http)) {
+                break;
+            }
             fprintf(stderr, "hallmark log proof: see 'hallmark log --help'\n");
             return CLI_USAGE;
         }

@@ -28,10 +28,6 @@ enum {
     OPT_OUT_DIR,
     OPT_PER_ARTIFACT,
     OPT_QUIET,
-    OPT_SERVER,
-    OPT_CACERT,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
     OPT_SBOM,
     OPT_MANUFACTURER,
     OPT_SECURITY_CONTACT,
@@ -54,10 +50,7 @@ static const struct option sign_options[] = {
     { "out-dir", required_argument, NULL, OPT_OUT_DIR },
     { "per-artifact", no_argument, NULL, OPT_PER_ARTIFACT },
     { "quiet", no_argument, NULL, OPT_QUIET },
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+    CLI_HTTP_LONG_OPTIONS,
     { "sbom", required_argument, NULL, OPT_SBOM },
     { "manufacturer", required_argument, NULL, OPT_MANUFACTURER },
     { "security-contact", required_argument, NULL, OPT_SECURITY_CONTACT },
@@ -156,18 +149,6 @@ sign_parse(int argc, char **argv, struct sign_args *a)
         case OPT_QUIET:
             a->quiet = true;
             break;
-        case OPT_SERVER:
-            a->http.url = optarg;
-            break;
-        case OPT_CACERT:
-            a->http.cacert = optarg;
-            break;
-        case OPT_TLS_CERT:
-            a->http.cert = optarg;
-            break;
-        case OPT_TLS_KEY:
-            a->http.key = optarg;
-            break;
         case OPT_SBOM:
             a->sbom = optarg;
             break;
@@ -200,6 +181,9 @@ sign_parse(int argc, char **argv, struct sign_args *a)
             sign_usage(stdout);
             return -1;
         default:
+            if (cli_http_option(c, optarg, &a->http)) {
+                break;
+            }
             sign_usage(stderr);
             return CLI_USAGE;
         }

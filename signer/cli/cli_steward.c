@@ -25,10 +25,6 @@ enum {
     OPT_OUT,
     OPT_QUIET,
     OPT_HELP,
-    OPT_SERVER,
-    OPT_CACERT,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
 };
 
 static const struct option steward_options[] = {
@@ -39,10 +35,7 @@ static const struct option steward_options[] = {
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, OPT_QUIET },
     { "help", no_argument, NULL, OPT_HELP },
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+    CLI_HTTP_LONG_OPTIONS,
     { NULL, 0, NULL, 0 },
 };
 
@@ -102,22 +95,13 @@ steward_parse_args(int argc, char **argv, struct steward_args *a)
         case OPT_QUIET:
             a->quiet = true;
             break;
-        case OPT_SERVER:
-            a->http.url = optarg;
-            break;
-        case OPT_CACERT:
-            a->http.cacert = optarg;
-            break;
-        case OPT_TLS_CERT:
-            a->http.cert = optarg;
-            break;
-        case OPT_TLS_KEY:
-            a->http.key = optarg;
-            break;
         case OPT_HELP:
             steward_usage(stdout);
             return -1;
         default:
+            if (cli_http_option(c, optarg, &a->http)) {
+                break;
+            }
             steward_usage(stderr);
             return CLI_USAGE;
         }
