@@ -8,9 +8,10 @@
  * before a byte of it is read, so the server speaks HTTP/1.1 itself over
  * bufferevent_openssl (http_parse.c holds the parser).
  *
- * Limits against slow clients: each request (and the handshake) must arrive whole
- * within read_timeout_ms of its first byte -- one deadline, not an idle timer, so a
- * client trickling a byte a second still runs out of time; writes time out after
+ * Limits against slow clients: the handshake must finish within read_timeout_ms of the
+ * accept, and each request must then arrive whole within read_timeout_ms (counted from the
+ * end of the handshake or of the previous reply) -- one deadline per phase, not an idle
+ * timer, so a client trickling a byte a second still runs out of time; writes time out after
  * write_timeout_ms; the head is bounded by max_headers and the body by max_body.
  */
 #include <stdio.h>
@@ -478,6 +479,10 @@ on_event(struct bufferevent *bev, short what, void *arg)
             c->id = NULL;
         }
         c->state = C_HEAD;
+        /* The first request gets its own window: under load a handshake may use most of
+         * its own, and its request, already sent, would otherwise be taken for an idle
+         * connection and dropped without a reply. */
+        arm_deadline(c);
         conn_process(c);
         return;
     }
