@@ -13,4 +13,10 @@
 HM_MUST_CHECK hm_err p11_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len,
                                     struct hm_keyatt **out);
 
+/* A new PKCS#11 self-asserted attestation of key: its SPKI, algorithm, the caller's nonce
+ * (1..HM_KEYATT_NONCE_MAX bytes, else HM_E_INVALID) and the time; the caller fills
+ * (*out)->pkcs11 (keyattest_key.c; for the in-process and the privsep backends). */
+HM_MUST_CHECK hm_err keyatt_p11_new(const struct hm_key *key, const uint8_t *nonce,
+                                    size_t nonce_len, struct hm_keyatt **out);
+
 #endif /* HM_KEYATTEST_HSM_INT_H */

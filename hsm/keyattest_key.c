@@ -1,15 +1,43 @@
 /*
  * keyattest_key.c: hm/keyevidence.h: picks the backend's evidence collector (for the
  * privsep backend: the evidence its helper sent, privsep_keyatt.c), and the TPM-only entry
- * points (which refuse other backends).
+ * points (which refuse other backends); and the PKCS#11 self-asserted attestation's common
+ * part, shared by the in-process and the privsep backends.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keyattest_hsm.h"
 #include "privsep_int.h"
 #ifdef HM_HAVE_TPM2
 #include "tpm2_int.h"
 #endif
+
+hm_err
+keyatt_p11_new(const struct hm_key *key, const uint8_t *nonce, size_t nonce_len,
+               struct hm_keyatt **out)
+{
+    struct hm_keyatt *ka = NULL;
+
+    *out = NULL;
+    if (nonce == NULL || nonce_len == 0 || nonce_len > HM_KEYATT_NONCE_MAX) {
+        return HM_E_INVALID;
+    }
+    if ((ka = calloc(1, sizeof(*ka))) == NULL || (ka->spki.data = malloc(key->spki_len)) == NULL) {
+        hm_verify_keyatt_free(ka);
+        return HM_E_NOMEM;
+    }
+    memcpy(ka->spki.data, key->spki, key->spki_len);
+    ka->spki.len = key->spki_len;
+    ka->evidence = HM_KEYATT_PKCS11_SELF_ASSERTED;
+    ka->alg = key->alg;
+    memcpy(ka->nonce, nonce, nonce_len);
+    ka->nonce_len = nonce_len;
+    ka->created_at = (int64_t)time(NULL);
+    *out = ka;
+    return HM_OK;
+}
 
 const char *
 hm_hsm_backend(const struct hm_hsm *hsm)

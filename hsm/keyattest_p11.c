@@ -88,19 +88,9 @@ p11_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len, struc
     hm_err err = HM_E_NOMEM;
 
     *out = NULL;
-    if (nonce == NULL || nonce_len == 0 || nonce_len > HM_KEYATT_NONCE_MAX) {
-        return HM_E_INVALID;
+    if ((err = keyatt_p11_new(key, nonce, nonce_len, &ka)) != HM_OK) {
+        return err;
     }
-    if ((ka = calloc(1, sizeof(*ka))) == NULL || (ka->spki.data = malloc(key->spki_len)) == NULL) {
-        goto out;
-    }
-    memcpy(ka->spki.data, key->spki, key->spki_len);
-    ka->spki.len = key->spki_len;
-    ka->evidence = HM_KEYATT_PKCS11_SELF_ASSERTED;
-    ka->alg = key->alg;
-    memcpy(ka->nonce, nonce, nonce_len);
-    ka->nonce_len = nonce_len;
-    ka->created_at = (int64_t)time(NULL);
     c.out = &ka->pkcs11;
     if ((err = p11_run(p11_of(key->hsm), key, att_op, &c, 0, "read key evidence")) != HM_OK) {
         goto out;

@@ -81,12 +81,7 @@ text_ok(const char *t)
 {
     size_t n = strnlen(t, HM_KEYATT_TEXT_MAX + 1);
 
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] < 0x20 || t[i] > 0x7e) {
-            return false;
-        }
-    }
-    return n <= HM_KEYATT_TEXT_MAX;
+    return n <= HM_KEYATT_TEXT_MAX && ps_printable((const uint8_t *)t, n);
 }
 
 static bool

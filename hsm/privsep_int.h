@@ -20,6 +20,10 @@ const char *ps_key_backend(const struct hm_key *key);
 HM_MUST_CHECK hm_err ps_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len,
                                    struct hm_keyatt **out);
 
+/* Printable ASCII (0x20..0x7e) only: what an evidence text may hold on the wire (the
+ * helper checks before it sends, the parser on receipt; privsep_proto.c). */
+bool ps_printable(const uint8_t *p, size_t n);
+
 /* Closes every fd >= first: close_range(2), or one by one up to the fd limit where the
  * kernel lacks it (before 5.9).  For a process that starts with fds it must not keep. */
 void ps_close_from(int first);

@@ -10,8 +10,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "keyattest_hsm.h"
 #include "privsep_client.h"
 
 bool
@@ -48,7 +48,7 @@ hm_err
 ps_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len, struct hm_keyatt **out)
 {
     const struct ps_key *k = listed(key);
-    struct hm_keyatt *ka = NULL;
+    hm_err err;
 
     *out = NULL;
     if (nonce == NULL || nonce_len == 0 || nonce_len > HM_KEYATT_NONCE_MAX) {
@@ -57,18 +57,9 @@ ps_attest_key(struct hm_key *key, const uint8_t *nonce, size_t nonce_len, struct
     if (k == NULL || !k->has_ev) {
         return HM_E_NOTFOUND; /* the helper could not read it: no attestation, not a guess */
     }
-    if ((ka = calloc(1, sizeof(*ka))) == NULL || (ka->spki.data = malloc(key->spki_len)) == NULL) {
-        hm_verify_keyatt_free(ka);
-        return HM_E_NOMEM;
+    if ((err = keyatt_p11_new(key, nonce, nonce_len, out)) != HM_OK) {
+        return err;
     }
-    memcpy(ka->spki.data, key->spki, key->spki_len);
-    ka->spki.len = key->spki_len;
-    ka->evidence = HM_KEYATT_PKCS11_SELF_ASSERTED;
-    ka->alg = key->alg;
-    memcpy(ka->nonce, nonce, nonce_len);
-    ka->nonce_len = nonce_len;
-    ka->created_at = (int64_t)time(NULL);
-    ka->pkcs11 = k->ev;
-    *out = ka;
+    (*out)->pkcs11 = k->ev;
     return HM_OK;
 }

@@ -99,6 +99,17 @@ parse_sign(struct rd *r, struct hm_ps_msg *m, const char **reason)
     return HM_OK;
 }
 
+bool
+ps_printable(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 rd_u64(struct rd *r, uint64_t *out)
 {
@@ -126,11 +137,9 @@ rd_text(struct rd *r, char *dst, const char **reason)
     if ((err = rd_field(r, HM_KEYATT_TEXT_MAX, &p, &n, reason)) != HM_OK) {
         return err;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < 0x20 || p[i] > 0x7e) {
-            *reason = "bad evidence text";
-            return HM_E_INVALID;
-        }
+    if (!ps_printable(p, n)) {
+        *reason = "bad evidence text";
+        return HM_E_INVALID;
     }
     memcpy(dst, p, n);
     dst[n] = '\0';

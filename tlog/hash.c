@@ -86,7 +86,7 @@ hm_tlog_leaf_hash(const void *data, size_t len, uint8_t out[HM_TLOG_HASH_LEN])
         tlog_sha256(buf, len + 1, out);
         return;
     }
-    if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+    if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx, sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, &prefix, 1) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
         EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
         abort(); /* out of memory in libcrypto: no hash we could return would be right */

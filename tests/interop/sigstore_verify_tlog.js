@@ -1,23 +1,26 @@
 // Verifies a Hallmark bundle *with its transparency-log entry* using npm's @sigstore/verify
 // (tlogThreshold 1), given a Hallmark trust root:
-//   node sigstore_verify_tlog.js ROOT.json BUNDLE.json
+//   node sigstore_verify_tlog.js ROOT.json BUNDLE.json [pss|as-is]
 // Exit 0 when verified, 1 with the verifier's error code and message.
 //
 // The Sigstore TrustedRoot is built from the Hallmark root's own lists: every log becomes a
 // tlog whose baseUrl is "https://" + origin (@sigstore/verify matches the checkpoint
 // signature's key name against baseUrl, and the first 4 bytes of logId.keyId against the
 // signature's key hint) and whose public key is the log key; every signing key becomes a
-// trusted public key under its key id (the bundle's publicKey.hint).  RSA keys go through a
-// KeyFinder with PSS options, as in sigstore_verify.js (sigstore-js would use PKCS#1 v1.5).
+// trusted public key under its key id (the bundle's publicKey.hint).  With "pss" (the
+// default) RSA keys go through a KeyFinder with PSS padding and salt length 32, as in
+// sigstore_verify.js; with "as-is" every key is handed out as a plain KeyObject, as a
+// TrustedRoot's public key would be used without a custom finder: sigstore-js then checks RSA
+// with PKCS#1 v1.5 (docs/formats.md §1, §7.4).
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
 const { bundleFromJSON } = require('@sigstore/bundle');
 const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify');
 
-const [rootPath, bundlePath] = process.argv.slice(2);
-if (!rootPath || !bundlePath) {
-  console.error('usage: node sigstore_verify_tlog.js ROOT.json BUNDLE.json');
+const [rootPath, bundlePath, rsaMode = 'pss'] = process.argv.slice(2);
+if (!rootPath || !bundlePath || (rsaMode !== 'pss' && rsaMode !== 'as-is')) {
+  console.error('usage: node sigstore_verify_tlog.js ROOT.json BUNDLE.json [pss|as-is]');
   process.exit(2);
 }
 
@@ -58,7 +61,7 @@ function trustMaterial(root) {
       throw e;
     }
     const key = crypto.createPublicKey(k.pem);
-    const publicKey = k.algorithm === 'rsa-3072'
+    const publicKey = k.algorithm === 'rsa-3072' && rsaMode === 'pss'
       ? { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
       : key;
     return { publicKey, validFor: () => true };

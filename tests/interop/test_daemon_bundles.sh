@@ -2,7 +2,7 @@
 # hallmarkd's bundles for every key type `hallmark keys create` makes on SoftHSM (ec-p256,
 # ec-p384, ed25519, rsa-3072), one product each, with an Ed25519 log key:
 #  - `hallmark verify --trust-root` accepts every bundle with its log proof;
-#  - npm's @sigstore/verify 3.1.1 (tlogThreshold 1, sigstore_verify_daemon.js) accepts the
+#  - npm's @sigstore/verify 3.1.1 (tlogThreshold 1, sigstore_verify_tlog.js) accepts the
 #    P-256 and Ed25519 ones as they are; as docs/formats.md §7.4 and §1 say, it refuses the
 #    P-384 one (it checks every EC signature with SHA-256; we sign P-384 with SHA-384) and the
 #    RSA-PSS one with the key as it is (PKCS#1 v1.5), and accepts RSA-PSS only through a key
@@ -50,7 +50,7 @@ sign_product() { # sign_product PRODUCT OUT
     # shellcheck disable=SC2086
     "$HALLMARK" sign --server "$URL" $T --product "$1" --version 1.0.0 --out "$2" "$W/firmware.bin"
 }
-sjs() { node "$JS/sigstore_verify_daemon.js" "$@"; }
+sjs() { node "$JS/sigstore_verify_tlog.js" "$@"; }
 
 for alg in $ALGS; do
     b=$W/b-$alg.json
@@ -62,7 +62,7 @@ for alg in $ALGS; do
 done
 for alg in ec-p256 ed25519; do
     check "@sigstore/verify accepts the $alg bundle with its log entry (tlogThreshold 1)" 0 \
-        "^sigstore-js: verified .* with its tlog entry \(index [0-9]+, tlogThreshold 1" -- \
+        "^sigstore-js: verified .* with its tlog entry \(index [0-9]+, kind dsse 0\.0\.1, tlogThreshold 1" -- \
         sjs "$W/root.json" "$W/b-$alg.json" as-is
 done
 # docs/formats.md §7.4: "P-384 signatures fail there and RSA-PSS needs a key finder with PSS
@@ -85,7 +85,7 @@ check "@sigstore/verify refuses the RSA-PSS bundle with the key as it is (PKCS#1
     "^sigstore-js: REJECTED .*b-rsa-3072.json: SIGNATURE_ERROR: signature verification failed$" -- sjs "$W/root.json" "$W/b-rsa-3072.json" as-is
 check "@sigstore/verify accepts the RSA-PSS bundle through a key finder with PSS options" 0 \
     "^sigstore-js: verified .*b-rsa-3072.json with its tlog entry" -- sjs "$W/root.json" "$W/b-rsa-3072.json" pss
-check "sigstore_verify_tlog.js (PSS finder) agrees on the RSA-PSS bundle" 0 \
+check "sigstore_verify_tlog.js without a mode (PSS finder by default) agrees on the RSA-PSS bundle" 0 \
     "^sigstore-js: verified .*tlogThreshold 1" -- node "$JS/sigstore_verify_tlog.js" "$W/root.json" "$W/b-rsa-3072.json"
 # the log proof is what makes the P-256 bundle pass: without the entry, tlogThreshold 1 refuses
 python3 - "$W/b-ec-p256.json" "$W/nolog.json" <<'PY'
