@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hallmarkd against slow and greedy clients: a head or a body that trickles in gets 408
-# once read_timeout_ms has passed since its first byte; a connection that never finishes
-# its handshake is closed; max_connections refuses the extra ones until others close.
+# once read_timeout_ms has passed since its first byte; the first request gets its own
+# window after the handshake, and a connection silent that long after it is closed; a
+# connection that never finishes its handshake is closed; max_connections refuses the extra ones until others close.
 . "$(dirname "$0")/lib.sh"
 
 make_pki
@@ -24,6 +25,34 @@ out=$( (printf 'POST /v1/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/j
     for _ in $(seq 1 30); do printf ' '; sleep 0.2; done) | timeout 10 "${S_CLIENT[@]}" 2>/dev/null || true)
 grep -q '^HTTP/1.1 408' <<<"$out" && ok "slow body: 408" || bad "slow body: $out"
 grep -q '"error":"request-timeout"' <<<"$out" && ok "the 408 is JSON" || bad "408 body: $out"
+
+# the first request has its own window after the handshake: a client whose handshake took
+# 0.6 s of the 1 s and whose request then comes 0.6 s later (1.2 s after the accept) is
+# served; one that stays silent 1.5 s after its handshake is closed without a reply
+# late_request SECONDS_BEFORE_HANDSHAKE SECONDS_AFTER_HANDSHAKE: the status line, or "closed"
+late_request() {
+    python3 - "$PORT" "$W/pki" "$1" "$2" <<'PY'
+import socket, ssl, sys, time
+port, pki, before, after = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+ctx = ssl.create_default_context(cafile=pki + "/ca.pem")
+ctx.load_cert_chain(pki + "/ci-acme.pem", pki + "/ci-acme.key")
+ctx.check_hostname = False
+raw = socket.create_connection(("127.0.0.1", port))
+time.sleep(before)  # the accept has happened: the handshake's window runs
+s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+time.sleep(after)
+try:
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = s.recv(4096)
+except OSError:
+    data = b""
+print(data.split(b"\r\n")[0].decode() if data else "closed")
+PY
+}
+expect "a request 1.2 s after the accept, 0.6 s after its slow handshake, is served" \
+    "HTTP/1.1 200 OK" "$(late_request 0.6 0.6)"
+expect "a connection silent 1.5 s after its handshake is closed without a reply" \
+    closed "$(late_request 0 1.5)"
 
 # a TCP connection that never starts TLS is closed
 t0=$(date +%s%N)
